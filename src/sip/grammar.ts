@@ -1,0 +1,359 @@
+/**
+ * Lexical rules of RFC 3261 §25.1 as a small cursor over one (already unfolded) header value.
+ *
+ * Every typed header parser in `headers/` is written against this scanner so that the grammar
+ * lives in one place. It works on char codes, allocates only the strings it returns, and every
+ * loop advances the cursor, so parsing is linear in the input.
+ */
+import { SIPParseError } from './errors.js';
+
+const enum C {
+  HT = 9,
+  SP = 32,
+  DQUOTE = 34,
+  COMMA = 44,
+  SEMI = 59,
+  EQUAL = 61,
+  BACKSLASH = 92,
+}
+
+/** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+export const TOKEN = new Uint8Array(128);
+/** word = token chars plus "(" ")" "<" ">" ":" "\" DQUOTE "/" "[" "]" "?" "{" "}" (Call-ID) */
+export const WORD = new Uint8Array(128);
+/** Characters a gen-value may hold when it is a host (IPv6 reference) rather than a token. */
+const GEN_VALUE = new Uint8Array(128);
+
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  const alnum = /[A-Za-z0-9]/.test(ch);
+  if (alnum || "-.!%*_+`'~".includes(ch)) TOKEN[c] = 1;
+  if (TOKEN[c] || '()<>:\\"/[]?{}'.includes(ch)) WORD[c] = 1;
+  if (TOKEN[c] || '[]:'.includes(ch)) GEN_VALUE[c] = 1;
+}
+
+export function isTokenCode(c: number): boolean {
+  return c < 128 && TOKEN[c] === 1;
+}
+
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!isTokenCode(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Quote a string as a SIP quoted-string, escaping `"` and `\` (RFC 3261 §25.1 quoted-pair). */
+export function quote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === C.DQUOTE || c === C.BACKSLASH) out += '\\';
+    out += s[i];
+  }
+  return out + '"';
+}
+
+/** A cursor over one header value. Errors name the header and the character offset. */
+export class Scanner {
+  pos = 0;
+  readonly end: number;
+
+  constructor(
+    readonly text: string,
+    readonly header?: string,
+    start = 0,
+    end = text.length,
+  ) {
+    this.pos = start;
+    this.end = end;
+  }
+
+  fail(message: string, at = this.pos): never {
+    throw new SIPParseError(this.header ? `${this.header}: ${message} at offset ${at}` : `${message} at offset ${at}`, {
+      offset: at,
+      header: this.header,
+      statusCode: 400,
+    });
+  }
+
+  done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  peek(): number {
+    return this.pos < this.end ? this.text.charCodeAt(this.pos) : -1;
+  }
+
+  /** Skip SP and HTAB (folding has already been replaced by SP, RFC 3261 §7.3.1). */
+  skipWs(): this {
+    const t = this.text;
+    while (this.pos < this.end) {
+      const c = t.charCodeAt(this.pos);
+      if (c !== C.SP && c !== C.HT) break;
+      this.pos++;
+    }
+    return this;
+  }
+
+  /** Consume `ch` if it is next (after optional whitespace on both sides, like SEMI/COMMA). */
+  eat(code: number): boolean {
+    const save = this.pos;
+    this.skipWs();
+    if (this.peek() === code) {
+      this.pos++;
+      this.skipWs();
+      return true;
+    }
+    this.pos = save;
+    return false;
+  }
+
+  expect(code: number, what: string): void {
+    if (!this.eat(code)) this.fail(`expected ${what}`);
+  }
+
+  /** Require that nothing but whitespace is left. */
+  expectEnd(what = 'end of value'): void {
+    this.skipWs();
+    if (this.pos < this.end) this.fail(`unexpected '${this.text[this.pos]}', expected ${what}`);
+  }
+
+  /** Read a run of characters of the class `table`; may be empty. */
+  run(table: Uint8Array): string {
+    const t = this.text;
+    const start = this.pos;
+    while (this.pos < this.end) {
+      const c = t.charCodeAt(this.pos);
+      if (c >= 128 || table[c] !== 1) break;
+      this.pos++;
+    }
+    return t.slice(start, this.pos);
+  }
+
+  token(what = 'token'): string {
+    const s = this.run(TOKEN);
+    if (s.length === 0) this.fail(`expected ${what}`);
+    return s;
+  }
+
+  /** quoted-string (RFC 3261 §25.1); returns the content with quoted-pairs resolved. */
+  quotedString(): string {
+    const t = this.text;
+    if (t.charCodeAt(this.pos) !== C.DQUOTE) this.fail('expected quoted-string');
+    const open = this.pos++;
+    let out = '';
+    let chunk = this.pos;
+    while (this.pos < this.end) {
+      const c = t.charCodeAt(this.pos);
+      if (c === C.DQUOTE) {
+        out += t.slice(chunk, this.pos);
+        this.pos++;
+        return out;
+      }
+      if (c === C.BACKSLASH) {
+        out += t.slice(chunk, this.pos);
+        const next = t.charCodeAt(this.pos + 1);
+        // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+        if (this.pos + 1 >= this.end || next === 10 || next === 13 || next > 0x7f) this.fail('bad quoted-pair');
+        out += t[this.pos + 1];
+        this.pos += 2;
+        chunk = this.pos;
+        continue;
+      }
+      if (c < 0x20 && c !== C.HT) this.fail('control character in quoted-string');
+      this.pos++;
+    }
+    return this.fail('unterminated quoted-string', open);
+  }
+
+  /**
+   * An unsigned decimal no larger than `max`. Leading zeros are allowed (RFC 4475 §3.1.1.1);
+   * more than 10 significant digits, or a value past `max`, is an error (RFC 4475 §3.1.2.4).
+   */
+  uint(max: number, what: string): number {
+    const t = this.text;
+    const start = this.pos;
+    let value = 0;
+    while (this.pos < this.end) {
+      const c = t.charCodeAt(this.pos);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+      if (value > max) this.fail(`${what} out of range (at most ${max})`, start);
+      this.pos++;
+    }
+    if (this.pos === start) this.fail(`expected ${what}`);
+    return value;
+  }
+
+  /** The rest of the value with surrounding whitespace removed. */
+  rest(): string {
+    const s = this.text.slice(this.pos, this.end).trim();
+    this.pos = this.end;
+    return s;
+  }
+
+  /**
+   * `*( SEMI generic-param )` where generic-param = token [ EQUAL gen-value ] and
+   * gen-value = token / host / quoted-string. Stops before a COMMA or the end.
+   */
+  params(into: Params = new Params()): Params {
+    for (;;) {
+      const save = this.pos;
+      this.skipWs();
+      if (this.peek() !== C.SEMI) {
+        this.pos = save;
+        return into;
+      }
+      this.pos++;
+      this.skipWs();
+      const name = this.token('parameter name');
+      let value: string | null = null;
+      let quoted = false;
+      if (this.eat(C.EQUAL)) {
+        if (this.peek() === C.DQUOTE) {
+          value = this.quotedString();
+          quoted = true;
+        } else {
+          value = this.run(GEN_VALUE);
+          if (value.length === 0) this.fail(`empty value for parameter '${name}'`);
+        }
+      }
+      into.add(name, value, quoted);
+    }
+  }
+
+  /** After a list element: true when a COMMA follows (and is consumed), false at the end. */
+  listNext(what: string): boolean {
+    this.skipWs();
+    if (this.pos >= this.end) return false;
+    if (this.peek() !== C.COMMA) this.fail(`unexpected '${this.text[this.pos]}' in ${what}`);
+    this.pos++;
+    this.skipWs();
+    if (this.pos >= this.end || this.peek() === C.COMMA) this.fail(`empty element in ${what}`);
+    return true;
+  }
+}
+
+/**
+ * Header or URI parameters: ordered, names compared case-insensitively (RFC 3261 §7.3.1),
+ * values kept as received. A flag parameter (`;lr`) has the value `null`.
+ */
+export class Params {
+  private readonly names: string[] = [];
+  private readonly keys: string[] = [];
+  private readonly values: (string | null)[] = [];
+  private readonly quotedFlags: boolean[] = [];
+
+  static from(init: Record<string, string | null | number | boolean | undefined> | Params | undefined): Params {
+    if (init instanceof Params) return init.clone();
+    const p = new Params();
+    if (init) {
+      for (const [k, v] of Object.entries(init)) {
+        if (v === undefined || v === false) continue;
+        p.set(k, v === true || v === null ? null : String(v));
+      }
+    }
+    return p;
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  add(name: string, value: string | null, quoted = false): this {
+    this.names.push(name);
+    this.keys.push(name.toLowerCase());
+    this.values.push(value);
+    this.quotedFlags.push(quoted);
+    return this;
+  }
+
+  private index(name: string): number {
+    const keys = this.keys;
+    // Fast path: most lookups use the lower-case name already.
+    for (let i = 0; i < keys.length; i++) if (keys[i] === name) return i;
+    const key = name.toLowerCase();
+    if (key === name) return -1;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+    return -1;
+  }
+
+  has(name: string): boolean {
+    return this.index(name) >= 0;
+  }
+
+  /** The value, `null` for a flag parameter, `undefined` when absent. */
+  get(name: string): string | null | undefined {
+    const i = this.index(name);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  set(name: string, value: string | null, quoted = false): this {
+    const i = this.index(name);
+    if (i < 0) return this.add(name, value, quoted);
+    this.values[i] = value;
+    this.quotedFlags[i] = quoted;
+    return this;
+  }
+
+  delete(name: string): boolean {
+    const i = this.index(name);
+    if (i < 0) return false;
+    this.names.splice(i, 1);
+    this.keys.splice(i, 1);
+    this.values.splice(i, 1);
+    this.quotedFlags.splice(i, 1);
+    return true;
+  }
+
+  *entries(): IterableIterator<[string, string | null]> {
+    for (let i = 0; i < this.names.length; i++) yield [this.names[i], this.values[i]];
+  }
+
+  clone(): Params {
+    const p = new Params();
+    for (let i = 0; i < this.names.length; i++) p.add(this.names[i], this.values[i], this.quotedFlags[i]);
+    return p;
+  }
+
+  /** Equal as sets with case-insensitive names; values compared case-insensitively unless quoted. */
+  equals(other: Params): boolean {
+    if (other.size !== this.size) return false;
+    for (let i = 0; i < this.names.length; i++) {
+      const j = other.index(this.keys[i]);
+      if (j < 0) return false;
+      const a = this.values[i];
+      const b = other.values[j];
+      if (a === b) continue;
+      if (a === null || b === null) return false;
+      if (this.quotedFlags[i] || other.quotedFlags[j] ? a !== b : a.toLowerCase() !== b.toLowerCase()) return false;
+    }
+    return true;
+  }
+
+  toJSON(): Record<string, string | null> {
+    const o: Record<string, string | null> = {};
+    for (let i = 0; i < this.names.length; i++) o[this.names[i]] = this.values[i];
+    return o;
+  }
+
+  /** `;name=value;flag` — quoted values re-quoted, others written as received. */
+  toString(): string {
+    let s = '';
+    for (let i = 0; i < this.names.length; i++) {
+      s += ';' + this.names[i];
+      const v = this.values[i];
+      if (v !== null) s += '=' + (this.quotedFlags[i] || !isGenValue(v) ? quote(v) : v);
+    }
+    return s;
+  }
+}
+
+function isGenValue(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || GEN_VALUE[c] !== 1) return false;
+  }
+  return true;
+}

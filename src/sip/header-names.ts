@@ -1,0 +1,117 @@
+/**
+ * Header names: canonical spelling, compact forms, and whether a header's grammar is a
+ * comma-separated list (RFC 3261 §7.3.1: only those may be split on commas or combined).
+ */
+
+export interface HeaderDef {
+  /** Canonical spelling used on output, e.g. `Call-ID`, `WWW-Authenticate`. */
+  readonly name: string;
+  /** Lower-case key used for lookups. */
+  readonly key: string;
+  /** The grammar is `#element`: one field may hold several comma-separated values. */
+  readonly list: boolean;
+  /** At most one field may appear (RFC 3261 §7.3.1; a second one makes the message malformed). */
+  readonly single: boolean;
+}
+
+/** Compact forms: RFC 3261 §7.3.3 and §20, RFC 3515 (r), RFC 3892 (b), RFC 4028 (x), RFC 3841 (a, j, d), RFC 4474 (y, n), RFC 6665 (o, u). */
+const COMPACT: Record<string, string> = {
+  a: 'Accept-Contact',
+  b: 'Referred-By',
+  c: 'Content-Type',
+  d: 'Request-Disposition',
+  e: 'Content-Encoding',
+  f: 'From',
+  i: 'Call-ID',
+  j: 'Reject-Contact',
+  k: 'Supported',
+  l: 'Content-Length',
+  m: 'Contact',
+  n: 'Identity-Info',
+  o: 'Event',
+  r: 'Refer-To',
+  s: 'Subject',
+  t: 'To',
+  u: 'Allow-Events',
+  v: 'Via',
+  x: 'Session-Expires',
+  y: 'Identity',
+};
+
+/** Headers whose ABNF is a comma-separated list. */
+const LIST = [
+  'Accept', 'Accept-Contact', 'Accept-Encoding', 'Accept-Language', 'Alert-Info', 'Allow', 'Allow-Events',
+  'Call-Info', 'Contact', 'Content-Encoding', 'Content-Language', 'Error-Info', 'History-Info', 'In-Reply-To',
+  'P-Asserted-Identity', 'P-Preferred-Identity', 'Path', 'Proxy-Require', 'Reason', 'Record-Route',
+  'Reject-Contact', 'Request-Disposition', 'Require', 'Route', 'Security-Client', 'Security-Server',
+  'Security-Verify', 'Service-Route', 'Supported', 'Unsupported', 'Via', 'Warning',
+];
+
+/**
+ * Headers that may appear once (RFC 3261 §7.3.1 and each header's ABNF). A second field is a
+ * malformed message (RFC 4475 §3.3.8 multi01, §3.3.9 mcl01).
+ */
+const SINGLE = [
+  'Call-ID', 'Content-Disposition', 'Content-Length', 'Content-Type', 'CSeq', 'Date', 'Event', 'Expires',
+  'From', 'Max-Forwards', 'Min-Expires', 'Min-SE', 'MIME-Version', 'Organization', 'Priority', 'RAck',
+  'Refer-To', 'Referred-By', 'Replaces', 'Reply-To', 'Retry-After', 'RSeq', 'Server', 'Session-Expires',
+  'Subject', 'Subscription-State', 'Timestamp', 'To', 'User-Agent',
+];
+
+/** Other known headers, for canonical spelling only. */
+const OTHER = [
+  'Authentication-Info', 'Authorization', 'Identity', 'Identity-Info', 'Join', 'Proxy-Authenticate',
+  'Proxy-Authorization', 'RAck', 'Refer-Sub', 'SIP-ETag', 'SIP-If-Match', 'Target-Dialog', 'WWW-Authenticate',
+  'P-Asserted-Identity', 'Privacy', 'Flow-Timer', 'Min-SE',
+];
+
+const DEFS = new Map<string, HeaderDef>();
+
+function define(name: string): HeaderDef {
+  const key = name.toLowerCase();
+  const existing = DEFS.get(key);
+  if (existing) return existing;
+  const def: HeaderDef = { name, key, list: LIST.includes(name), single: SINGLE.includes(name) };
+  DEFS.set(key, def);
+  return def;
+}
+
+for (const n of [...LIST, ...SINGLE, ...OTHER, ...Object.values(COMPACT)]) define(n);
+
+/** Every spelling seen on the wire in practice, mapped to its definition without lower-casing. */
+const BY_SPELLING = new Map<string, HeaderDef>();
+for (const def of DEFS.values()) {
+  BY_SPELLING.set(def.name, def);
+  BY_SPELLING.set(def.key, def);
+}
+for (const [short, long] of Object.entries(COMPACT)) {
+  const def = DEFS.get(long.toLowerCase())!;
+  BY_SPELLING.set(short, def);
+  BY_SPELLING.set(short.toUpperCase(), def);
+}
+// Frequent non-canonical spellings, so the hot path never lower-cases.
+for (const [alias, key] of [['Call-Id', 'call-id'], ['Cseq', 'cseq'], ['CSEQ', 'cseq'], ['Www-Authenticate', 'www-authenticate'], ['Record-route', 'record-route'], ['Max-forwards', 'max-forwards'], ['Content-length', 'content-length'], ['Content-type', 'content-type'], ['User-agent', 'user-agent']] as const) {
+  BY_SPELLING.set(alias, DEFS.get(key)!);
+}
+
+/** The definition of a header as spelled on the wire or in code, or undefined when unknown. */
+export function headerDef(spelling: string): HeaderDef | undefined {
+  return BY_SPELLING.get(spelling) ?? BY_SPELLING.get(spelling.toLowerCase());
+}
+
+/** Canonical spelling of a known header (compact forms expanded); unknown names as given. */
+export function canonicalName(spelling: string): string {
+  return headerDef(spelling)?.name ?? spelling;
+}
+
+/** Lower-case lookup key (compact forms expanded). */
+export function headerKey(spelling: string): string {
+  return headerDef(spelling)?.key ?? spelling.toLowerCase();
+}
+
+/** The compact form of a canonical header name, if it has one (RFC 3261 §7.3.3). */
+export function compactForm(name: string): string | undefined {
+  const key = headerKey(name);
+  for (const [short, long] of Object.entries(COMPACT)) if (long.toLowerCase() === key) return short;
+  return undefined;
+}

@@ -1,0 +1,222 @@
+/**
+ * Address headers: From, To, Contact, Route, Record-Route, Refer-To, Referred-By, Reply-To,
+ * P-Asserted-Identity (RFC 3261 §20.10, §20.20, §20.39, §20.30, §20.34, §25.1; RFC 3515; RFC 3892).
+ *
+ *   name-addr    = [ display-name ] LAQUOT addr-spec RAQUOT
+ *   display-name = *(token LWS) / quoted-string
+ *   addr-spec    = SIP-URI / SIPS-URI / absoluteURI
+ *
+ * An addr-spec written without angle brackets ends at the first ';' (the rest are header
+ * parameters, §20.10) and may not contain ',', '?' or ';' of its own.
+ */
+import { Params, quote, Scanner, TOKEN } from '../grammar.js';
+import { SIPBuildError } from '../errors.js';
+import { isSipURI, parseURI, type URI } from '../uri.js';
+
+const enum C {
+  SP = 32,
+  HT = 9,
+  DQUOTE = 34,
+  STAR = 42,
+  COMMA = 44,
+  SEMI = 59,
+  LAQUOT = 60,
+  RAQUOT = 62,
+}
+
+export interface NameAddrInit {
+  uri: URI | string;
+  displayName?: string;
+  params?: Params | Record<string, string | null | number | boolean | undefined>;
+}
+
+export class NameAddr {
+  displayName: string | undefined;
+  params: Params;
+  private uriText: string | undefined;
+  private parsedUri: URI | undefined;
+  private readonly header: string | undefined;
+
+  constructor(init: NameAddrInit, header?: string) {
+    this.displayName = init.displayName;
+    this.params = Params.from(init.params);
+    this.header = header;
+    if (typeof init.uri === 'string') this.uriText = init.uri;
+    else this.parsedUri = init.uri;
+  }
+
+  /** The URI, parsed on first use (throws SIPParseError if it is malformed). */
+  get uri(): URI {
+    if (this.parsedUri === undefined) this.parsedUri = parseURI(this.uriText!, this.header);
+    return this.parsedUri;
+  }
+
+  set uri(value: URI) {
+    this.parsedUri = value;
+    this.uriText = undefined;
+  }
+
+  get tag(): string | undefined {
+    return this.params.get('tag') ?? undefined;
+  }
+
+  set tag(value: string | undefined) {
+    if (value === undefined) this.params.delete('tag');
+    else this.params.set('tag', value);
+  }
+
+  /** Contact `expires` parameter (RFC 3261 §20.10), undefined when absent or not a number. */
+  get expires(): number | undefined {
+    const v = this.params.get('expires');
+    return v != null && /^\d{1,10}$/.test(v) && Number(v) <= 0xffffffff ? Number(v) : undefined;
+  }
+
+  /** Contact `q` preference 0..1 (RFC 3261 §20.10). */
+  get q(): number | undefined {
+    const v = this.params.get('q');
+    return v != null && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(v) ? Number(v) : undefined;
+  }
+
+  /** A loose-routing Route/Record-Route entry (RFC 3261 §16.12, `;lr` on the URI). */
+  get lr(): boolean {
+    const u = this.uri;
+    return isSipURI(u) && u.params.has('lr');
+  }
+
+  clone(): NameAddr {
+    return new NameAddr({ uri: this.parsedUri ? this.parsedUri.clone() : this.uriText!, displayName: this.displayName, params: this.params.clone() }, this.header);
+  }
+
+  /** Always in name-addr form, so URI parameters can never be mistaken for header parameters. */
+  toString(): string {
+    const uri = this.parsedUri ? this.parsedUri.toString() : this.uriText!;
+    const name = this.displayName === undefined ? '' : `${quote(this.displayName)} `;
+    return `${name}<${uri}>${this.params.toString()}`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+/** `Contact: *` (RFC 3261 §10.2.2), allowed only alone and only in a REGISTER. */
+export class ContactWildcard {
+  readonly wildcard = true;
+  params: Params;
+  constructor(params: Params = new Params()) {
+    this.params = params;
+  }
+  get expires(): number | undefined {
+    const v = this.params.get('expires');
+    return v != null && /^\d{1,10}$/.test(v) ? Number(v) : undefined;
+  }
+  toString(): string {
+    return '*' + this.params.toString();
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+export type ContactValue = NameAddr | ContactWildcard;
+
+function isWs(c: number): boolean {
+  return c === C.SP || c === C.HT;
+}
+
+/** Parse one name-addr or addr-spec at the scanner, followed by its header parameters. */
+function parseOne(s: Scanner, header: string): NameAddr {
+  const t = s.text;
+  s.skipWs();
+  let displayName: string | undefined;
+  let c = s.peek();
+  if (c === C.DQUOTE) {
+    displayName = s.quotedString();
+    s.skipWs();
+    c = s.peek();
+    if (c !== C.LAQUOT) s.fail("expected '<' after display name");
+  } else if (c !== C.LAQUOT) {
+    // Either *(token LWS) "<" or a bare addr-spec: look ahead for tokens followed by '<'.
+    const start = s.pos;
+    let p = s.pos;
+    let sawToken = false;
+    for (;;) {
+      const q = p;
+      while (p < s.end && t.charCodeAt(p) < 128 && TOKEN[t.charCodeAt(p)] === 1) p++;
+      if (p === q) break;
+      sawToken = true;
+      while (p < s.end && isWs(t.charCodeAt(p))) p++;
+    }
+    if (sawToken && p < s.end && t.charCodeAt(p) === C.LAQUOT) {
+      displayName = t.slice(start, p).trim();
+      s.pos = p;
+    } else {
+      // addr-spec: ends at ';', ',', whitespace or the end (RFC 3261 §20.10).
+      let e = s.pos;
+      while (e < s.end) {
+        const ch = t.charCodeAt(e);
+        if (ch === C.SEMI || ch === C.COMMA || isWs(ch)) break;
+        if (ch === 63 /* ? */) s.fail("a URI with headers ('?') must be in angle brackets", e);
+        if (ch === C.LAQUOT || ch === C.RAQUOT || ch === C.DQUOTE) s.fail(`unexpected '${t[e]}' in addr-spec`, e);
+        e++;
+      }
+      if (e === s.pos) s.fail('expected an address');
+      const uriText = t.slice(s.pos, e);
+      s.pos = e;
+      const params = s.params();
+      return new NameAddr({ uri: uriText, params }, header);
+    }
+  }
+  // LAQUOT addr-spec RAQUOT, with no whitespace inside the brackets (RFC 4475 §3.1.2.14).
+  const open = s.pos;
+  const close = t.indexOf('>', open + 1);
+  if (close < 0 || close >= s.end) s.fail("unterminated '<'", open);
+  if (close === open + 1) s.fail('empty URI in angle brackets', open);
+  if (isWs(t.charCodeAt(open + 1)) || isWs(t.charCodeAt(close - 1))) s.fail('whitespace inside angle brackets', open);
+  const uriText = t.slice(open + 1, close);
+  s.pos = close + 1;
+  const params = s.params();
+  return new NameAddr({ uri: uriText, displayName, params }, header);
+}
+
+/** One address (From, To, Refer-To, Referred-By, Reply-To). */
+export function parseNameAddr(value: string, header = 'From'): NameAddr {
+  const s = new Scanner(value, header);
+  const na = parseOne(s, header);
+  s.expectEnd('end of address');
+  return na;
+}
+
+/** A comma-separated list of addresses (Route, Record-Route, Path, P-Asserted-Identity...). */
+export function parseNameAddrList(value: string, header = 'Route'): NameAddr[] {
+  const s = new Scanner(value, header);
+  const out: NameAddr[] = [];
+  do out.push(parseOne(s, header));
+  while (s.listNext(header));
+  return out;
+}
+
+/** Contact values: addresses, or the wildcard `*` alone (RFC 3261 §20.10, §10.2.2). */
+export function parseContactList(value: string, header = 'Contact'): ContactValue[] {
+  const s = new Scanner(value, header);
+  s.skipWs();
+  if (s.peek() === C.STAR) {
+    s.pos++;
+    const params = s.params();
+    s.expectEnd("end of 'Contact: *'");
+    return [new ContactWildcard(params)];
+  }
+  return parseNameAddrList(value, header);
+}
+
+/** Build an address from code; a bad URI string is a SIPBuildError, not a parse error. */
+export function nameAddr(uri: URI | string, displayName?: string, params?: NameAddrInit['params']): NameAddr {
+  if (typeof uri === 'string') {
+    try {
+      uri = parseURI(uri);
+    } catch (e) {
+      throw new SIPBuildError(`bad URI '${uri}': ${(e as Error).message}`);
+    }
+  }
+  return new NameAddr({ uri, displayName, params });
+}

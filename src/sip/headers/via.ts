@@ -1,0 +1,137 @@
+/**
+ * Via (RFC 3261 §20.42, §25.1; RFC 3581 rport; RFC 5118 §4.5 IPv6 `received`).
+ *
+ *   via-parm      = sent-protocol LWS sent-by *( SEMI via-params )
+ *   sent-protocol = protocol-name SLASH protocol-version SLASH transport
+ *   sent-by       = host [ COLON port ]
+ */
+import { Params, Scanner } from '../grammar.js';
+import { SIPBuildError } from '../errors.js';
+import { readHost, readPort } from './host.js';
+
+/** RFC 3261 §8.1.1.7: branches of RFC 3261 transactions start with this magic cookie. */
+export const MAGIC_COOKIE = 'z9hG4bK';
+
+export interface ViaInit {
+  transport: string;
+  host: string;
+  port?: number;
+  branch?: string;
+  /** Ask for rport (RFC 3581 §3): a flag on requests we send. */
+  rport?: boolean | number;
+  params?: Params;
+  protocol?: string;
+}
+
+export class Via {
+  /** `SIP/2.0` as received (name and version). */
+  protocol: string;
+  /** Upper-case transport token: UDP, TCP, TLS, SCTP, WS, WSS or any other token. */
+  transport: string;
+  /** Host of sent-by: name, IPv4, or IPv6 reference with brackets. */
+  host: string;
+  port: number | undefined;
+  params: Params;
+
+  constructor(init: ViaInit) {
+    this.protocol = init.protocol ?? 'SIP/2.0';
+    this.transport = init.transport.toUpperCase();
+    if (!init.host) throw new SIPBuildError('Via needs a host');
+    this.host = init.host;
+    this.port = init.port;
+    this.params = init.params ? init.params.clone() : new Params();
+    if (init.branch !== undefined) this.params.set('branch', init.branch);
+    if (init.rport === true) this.params.set('rport', null);
+    else if (typeof init.rport === 'number') this.params.set('rport', String(init.rport));
+  }
+
+  get branch(): string | undefined {
+    return this.params.get('branch') ?? undefined;
+  }
+
+  set branch(value: string | undefined) {
+    if (value === undefined) this.params.delete('branch');
+    else this.params.set('branch', value);
+  }
+
+  /** True when the branch carries the RFC 3261 magic cookie (§17.1.3/§17.2.3 matching). */
+  get rfc3261Branch(): boolean {
+    return this.branch?.startsWith(MAGIC_COOKIE) ?? false;
+  }
+
+  get received(): string | undefined {
+    return this.params.get('received') ?? undefined;
+  }
+
+  /** RFC 3581: `null` when requested (flag), a number once filled in, undefined when absent. */
+  get rport(): number | null | undefined {
+    const v = this.params.get('rport');
+    if (v === undefined || v === null) return v;
+    return Number(v);
+  }
+
+  get maddr(): string | undefined {
+    return this.params.get('maddr') ?? undefined;
+  }
+
+  get ttl(): number | undefined {
+    const v = this.params.get('ttl');
+    return v == null ? undefined : Number(v);
+  }
+
+  /** `host[:port]` as written. */
+  get sentBy(): string {
+    return this.port === undefined ? this.host : `${this.host}:${this.port}`;
+  }
+
+  clone(): Via {
+    return new Via({ protocol: this.protocol, transport: this.transport, host: this.host, port: this.port, params: this.params });
+  }
+
+  toString(): string {
+    return `${this.protocol}/${this.transport} ${this.sentBy}${this.params.toString()}`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+function parseViaParm(s: Scanner): Via {
+  s.skipWs();
+  const name = s.token('protocol-name');
+  s.expect(47 /* / */, "'/' in sent-protocol");
+  const version = s.token('protocol-version');
+  s.expect(47, "'/' in sent-protocol");
+  const transport = s.token('transport');
+  const afterTransport = s.pos;
+  s.skipWs();
+  if (s.pos === afterTransport) s.fail('expected whitespace before sent-by');
+  const host = readHost(s, 'sent-by host');
+  let port: number | undefined;
+  if (s.eat(58 /* : */)) port = readPort(s);
+  const params = s.params();
+  validateViaParams(s, params);
+  return new Via({ protocol: `${name}/${version}`, transport, host, port, params });
+}
+
+/** via-params of RFC 3261 §20.42 and RFC 3581 §3 have typed values; check them. */
+function validateViaParams(s: Scanner, params: Params): void {
+  const ttl = params.get('ttl');
+  if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) s.fail('bad ttl parameter');
+  const rport = params.get('rport');
+  if (rport != null && (!/^\d{1,5}$/.test(rport) || Number(rport) > 65535)) s.fail('bad rport parameter');
+  const branch = params.get('branch');
+  if (branch === null) s.fail('branch parameter without a value');
+  const received = params.get('received');
+  if (received === null) s.fail('received parameter without a value');
+}
+
+/** Parse one Via field value, which may hold several comma-separated via-parms. */
+export function parseViaList(value: string, header = 'Via'): Via[] {
+  const s = new Scanner(value, header);
+  const out: Via[] = [];
+  do out.push(parseViaParm(s));
+  while (s.listNext('Via'));
+  return out;
+}

@@ -1,0 +1,522 @@
+/**
+ * SIP requests and responses (RFC 3261 §7).
+ *
+ * Header fields are kept as an ordered list of (name, raw value) pairs, exactly as received
+ * apart from unfolding, so order is never lost and unknown headers pass through verbatim.
+ * Typed values are parsed on first access and cached; changing a header drops its cache.
+ * Known names are written in canonical spelling (compact forms expanded); Content-Length is
+ * always written from the body's actual length.
+ */
+import { SIPBuildError } from './errors.js';
+import { headerDef, headerKey } from './header-names.js';
+import type { CSeq } from './headers/cseq.js';
+import type { MediaType } from './headers/media-type.js';
+import type { ContactValue, NameAddr } from './headers/name-addr.js';
+import type { Via } from './headers/via.js';
+import { TYPED_PARSERS, type TypedHeaderName, type TypedHeaders } from './typed-headers.js';
+import { parseURI, type URI } from './uri.js';
+import { reasonPhrase } from './status-codes.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** A header value given in code: raw text, a number, or a typed value with toString(). */
+export type HeaderValue = string | number | { toString(): string };
+export type HeaderFields = ReadonlyArray<readonly [string, HeaderValue]> | Readonly<Record<string, HeaderValue | readonly HeaderValue[]>>;
+
+function text(v: HeaderValue): string {
+  const s = typeof v === 'string' ? v : String(v);
+  // A CR or LF in a value would inject headers (RFC 3261 §7.3.1 allows neither after unfolding).
+  if (/[\r\n]/.test(s)) throw new SIPBuildError('header value contains CR or LF');
+  return s;
+}
+
+export abstract class SIPMessage {
+  /** `SIP/2.0` */
+  version = 'SIP/2.0';
+  /** The body, binary-safe. Its length is what Content-Length says on output. */
+  body: Buffer = EMPTY;
+
+  /** @internal field names as they are written (canonical for known headers). */
+  protected names: string[] = [];
+  /** @internal lower-case keys, compact forms expanded. */
+  protected keys: string[] = [];
+  /** @internal raw values, unfolded, trimmed. */
+  protected values: string[] = [];
+  private cache: Map<string, unknown> | undefined;
+
+  abstract get isRequest(): boolean;
+  abstract startLine(): string;
+
+  // ---- raw access -------------------------------------------------------------------------
+
+  /** @internal used by the parser: append a field without validation or cache handling. */
+  pushRaw(name: string, key: string, value: string): void {
+    this.names.push(name);
+    this.keys.push(key);
+    this.values.push(value);
+  }
+
+  /** The first field value of a header (any spelling, compact forms included). */
+  get(name: string): string | undefined {
+    const key = headerKey(name);
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.values[i];
+    return undefined;
+  }
+
+  /** Every field value of a header, in order, one per field line. */
+  getAll(name: string): string[] {
+    const key = headerKey(name);
+    const out: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) out.push(this.values[i]);
+    return out;
+  }
+
+  has(name: string): boolean {
+    return this.keys.includes(headerKey(name));
+  }
+
+  /** Number of field lines of a header. */
+  count(name: string): number {
+    const key = headerKey(name);
+    let n = 0;
+    for (const k of this.keys) if (k === key) n++;
+    return n;
+  }
+
+  /** All fields in order as [name, value]. */
+  fields(): [string, string][] {
+    return this.names.map((n, i) => [n, this.values[i]]);
+  }
+
+  /** Replace every field of a header by the given value(s), at the position of the first one. */
+  set(name: string, value: HeaderValue | readonly HeaderValue[]): this {
+    const def = headerDef(name);
+    const key = def?.key ?? name.toLowerCase();
+    const spelled = def?.name ?? name;
+    const vals = (Array.isArray(value) ? value : [value as HeaderValue]).map(text);
+    let at = this.keys.indexOf(key);
+    this.removeKey(key);
+    if (at < 0 || at > this.keys.length) at = this.keys.length;
+    this.names.splice(at, 0, ...vals.map(() => spelled));
+    this.keys.splice(at, 0, ...vals.map(() => key));
+    this.values.splice(at, 0, ...vals);
+    return this;
+  }
+
+  /** Add a field after the last one (or at the end). */
+  append(name: string, value: HeaderValue): this {
+    const def = headerDef(name);
+    const key = def?.key ?? name.toLowerCase();
+    const at = this.keys.lastIndexOf(key);
+    const pos = at < 0 ? this.keys.length : at + 1;
+    this.names.splice(pos, 0, def?.name ?? name);
+    this.keys.splice(pos, 0, key);
+    this.values.splice(pos, 0, text(value));
+    this.cache?.delete(key);
+    return this;
+  }
+
+  /** Add a field before the first one of its name (a new top Via, a pre-loaded Route). */
+  prepend(name: string, value: HeaderValue): this {
+    const def = headerDef(name);
+    const key = def?.key ?? name.toLowerCase();
+    const at = this.keys.indexOf(key);
+    const pos = at < 0 ? 0 : at;
+    this.names.splice(pos, 0, def?.name ?? name);
+    this.keys.splice(pos, 0, key);
+    this.values.splice(pos, 0, text(value));
+    this.cache?.delete(key);
+    return this;
+  }
+
+  /** Remove every field of a header; returns how many were removed. */
+  remove(name: string): number {
+    return this.removeKey(headerKey(name));
+  }
+
+  /** Remove the first element of a list header (the top Via when a response goes upstream). */
+  removeFirst(name: string): boolean {
+    const key = headerKey(name);
+    const i = this.keys.indexOf(key);
+    if (i < 0) return false;
+    const def = headerDef(name);
+    if (def?.list) {
+      const elements = splitList(this.values[i]);
+      if (elements.length > 1) {
+        this.values[i] = elements.slice(1).join(', ');
+        this.cache?.delete(key);
+        return true;
+      }
+    }
+    this.names.splice(i, 1);
+    this.keys.splice(i, 1);
+    this.values.splice(i, 1);
+    this.cache?.delete(key);
+    return true;
+  }
+
+  private removeKey(key: string): number {
+    let n = 0;
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      if (this.keys[i] !== key) continue;
+      this.names.splice(i, 1);
+      this.keys.splice(i, 1);
+      this.values.splice(i, 1);
+      n++;
+    }
+    this.cache?.delete(key);
+    return n;
+  }
+
+  // ---- typed access -----------------------------------------------------------------------
+
+  /**
+   * A typed value computed from all fields of `key` by `parse` (given each field value) and
+   * cached until the header changes. Parse errors are SIPParseError naming the header.
+   */
+  typed<T>(key: string, parse: (values: string[]) => T): T {
+    const cache = (this.cache ??= new Map());
+    if (cache.has(key)) return cache.get(key) as T;
+    const vals: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) vals.push(this.values[i]);
+    const v = parse(vals);
+    cache.set(key, v);
+    return v;
+  }
+
+  /**
+   * The typed value of a header sipstate has a grammar for (see TypedHeaders), parsed from all
+   * its fields on first use and cached. Throws SIPParseError when a field is malformed.
+   */
+  header<K extends TypedHeaderName>(name: K): TypedHeaders[K] {
+    return this.typed(name, TYPED_PARSERS[name] as (values: string[]) => TypedHeaders[K]);
+  }
+
+  /** Every Via, top first (RFC 3261 §20.42). */
+  get via(): Via[] {
+    return this.header('via');
+  }
+
+  get topVia(): Via | undefined {
+    return this.header('via')[0];
+  }
+
+  get from(): NameAddr | undefined {
+    return this.header('from');
+  }
+
+  get to(): NameAddr | undefined {
+    return this.header('to');
+  }
+
+  get callId(): string | undefined {
+    return this.header('call-id');
+  }
+
+  get cseq(): CSeq | undefined {
+    return this.header('cseq');
+  }
+
+  get contact(): ContactValue[] {
+    return this.header('contact');
+  }
+
+  get route(): NameAddr[] {
+    return this.header('route');
+  }
+
+  get recordRoute(): NameAddr[] {
+    return this.header('record-route');
+  }
+
+  /** Max-Forwards 0..255 (RFC 3261 §20.22), undefined when absent. */
+  get maxForwards(): number | undefined {
+    return this.header('max-forwards');
+  }
+
+  /** The Content-Length header as received, undefined when absent (the body length is `body.length`). */
+  get contentLength(): number | undefined {
+    return this.header('content-length');
+  }
+
+  /** Expires (RFC 3261 §20.19): delta-seconds up to 2^32-1. */
+  get expires(): number | undefined {
+    return this.header('expires');
+  }
+
+  get contentType(): MediaType | undefined {
+    return this.header('content-type');
+  }
+
+  /** The media type of the body, lower-case `type/subtype` without parameters. */
+  get mimeType(): string | undefined {
+    const v = this.get('content-type');
+    if (v === undefined) return undefined;
+    const semi = v.indexOf(';');
+    return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
+  }
+
+  // ---- body -------------------------------------------------------------------------------
+
+  /** Set the body and its Content-Type (or remove Content-Type when the body is empty). */
+  setBody(body: Buffer | string, contentType?: string): this {
+    this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    if (contentType !== undefined) this.set('Content-Type', contentType);
+    else if (this.body.length === 0) this.remove('Content-Type');
+    return this;
+  }
+
+  // ---- output -----------------------------------------------------------------------------
+
+  /** The header section with canonical names and the real Content-Length, ending in CRLFCRLF. */
+  headerSection(): string {
+    let out = this.startLine() + '\r\n';
+    let wroteLength = false;
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.keys[i] === 'content-length') {
+        if (wroteLength) continue;
+        wroteLength = true;
+        out += 'Content-Length: ' + this.body.length + '\r\n';
+        continue;
+      }
+      out += this.names[i] + ': ' + this.values[i] + '\r\n';
+    }
+    if (!wroteLength) out += 'Content-Length: ' + this.body.length + '\r\n';
+    return out + '\r\n';
+  }
+
+  toBuffer(): Buffer {
+    const head = this.headerSection();
+    const headLength = Buffer.byteLength(head, 'utf8');
+    const out = Buffer.allocUnsafe(headLength + this.body.length);
+    out.write(head, 0, 'utf8');
+    this.body.copy(out, headLength);
+    return out;
+  }
+
+  /** The message as text; the body is decoded as UTF-8 (use toBuffer() for binary bodies). */
+  toString(): string {
+    return this.headerSection() + this.body.toString('utf8');
+  }
+
+  /** Copy every field of `other` for the names given (in their order), replacing ours. */
+  protected copyFields(from: SIPMessage, names: readonly string[]): void {
+    for (const name of names) {
+      const key = headerKey(name);
+      for (let i = 0; i < from.keys.length; i++) {
+        if (from.keys[i] !== key) continue;
+        this.names.push(from.names[i]);
+        this.keys.push(key);
+        this.values.push(from.values[i]);
+      }
+    }
+  }
+
+  protected addFields(headers: HeaderFields | undefined): void {
+    if (!headers) return;
+    const entries: [string, HeaderValue | readonly HeaderValue[]][] = Array.isArray(headers)
+      ? (headers as ReadonlyArray<readonly [string, HeaderValue]>).map(([k, v]) => [k, v])
+      : Object.entries(headers as Record<string, HeaderValue | readonly HeaderValue[]>);
+    for (const [name, value] of entries) {
+      if (Array.isArray(value)) for (const v of value) this.append(name, v as HeaderValue);
+      else this.append(name, value as HeaderValue);
+    }
+  }
+}
+
+export interface RequestInit {
+  method: string;
+  uri: URI | string;
+  headers?: HeaderFields;
+  body?: Buffer | string;
+}
+
+export class SIPRequest extends SIPMessage {
+  method: string;
+  private uriText: string | undefined;
+  private parsedUri: URI | undefined;
+
+  constructor(init: RequestInit) {
+    super();
+    if (!/^[A-Za-z0-9\-.!%*_+`'~]+$/.test(init.method)) throw new SIPBuildError(`bad method '${init.method}'`);
+    this.method = init.method;
+    if (typeof init.uri === 'string') {
+      try {
+        this.parsedUri = parseURI(init.uri);
+      } catch (e) {
+        throw new SIPBuildError(`bad Request-URI '${init.uri}': ${(e as Error).message}`);
+      }
+    } else this.parsedUri = init.uri;
+    this.addFields(init.headers);
+    if (init.body !== undefined) this.body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body;
+  }
+
+  /** @internal the parser's constructor: the URI text as received, validated already. */
+  static fromWire(method: string, uriText: string, uri: URI, version: string): SIPRequest {
+    const r = Object.create(SIPRequest.prototype) as SIPRequest;
+    initMessage(r);
+    r.method = method;
+    r.uriText = uriText;
+    r.parsedUri = uri;
+    r.version = version;
+    return r;
+  }
+
+  get isRequest(): true {
+    return true;
+  }
+
+  get uri(): URI {
+    return this.parsedUri ?? (this.parsedUri = parseURI(this.uriText!, 'Request-URI'));
+  }
+
+  set uri(value: URI) {
+    this.parsedUri = value;
+    this.uriText = undefined;
+  }
+
+  /** The Request-URI as received (or as it will be written). */
+  get requestUri(): string {
+    return this.uriText ?? this.uri.toString();
+  }
+
+  startLine(): string {
+    return `${this.method} ${this.requestUri} ${this.version}`;
+  }
+
+  /**
+   * A response to this request with Via, From, To, Call-ID and CSeq copied (RFC 3261 §8.2.6.2),
+   * and Timestamp for a 100 (§8.2.6.1). `toTag` is added to To when it has none.
+   */
+  createResponse(status: number, reason?: string, options: { toTag?: string; headers?: HeaderFields; body?: Buffer | string } = {}): SIPResponse {
+    const res = new SIPResponse({ status, reason });
+    res.copyFieldsFrom(this, status === 100 ? ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Timestamp'] : ['Via', 'From', 'To', 'Call-ID', 'CSeq']);
+    if (options.toTag !== undefined && status !== 100) {
+      const to = res.to;
+      if (to && to.tag === undefined) {
+        const copy = to.clone();
+        copy.tag = options.toTag;
+        res.set('To', copy);
+      }
+    }
+    res.addFieldsFrom(options.headers);
+    if (options.body !== undefined) res.body = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body;
+    return res;
+  }
+}
+
+export interface ResponseInit {
+  status: number;
+  reason?: string;
+  headers?: HeaderFields;
+  body?: Buffer | string;
+}
+
+export class SIPResponse extends SIPMessage {
+  status: number;
+  reason: string;
+
+  constructor(init: ResponseInit) {
+    super();
+    if (!Number.isInteger(init.status) || init.status < 100 || init.status > 699) throw new SIPBuildError(`bad status code ${init.status}`);
+    this.status = init.status;
+    this.reason = init.reason ?? reasonPhrase(init.status);
+    if (/[\r\n]/.test(this.reason)) throw new SIPBuildError('reason phrase contains CR or LF');
+    this.addFields(init.headers);
+    if (init.body !== undefined) this.body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body;
+  }
+
+  /** @internal the parser's constructor. */
+  static fromWire(status: number, reason: string, version: string): SIPResponse {
+    const r = Object.create(SIPResponse.prototype) as SIPResponse;
+    initMessage(r);
+    r.status = status;
+    r.reason = reason;
+    r.version = version;
+    return r;
+  }
+
+  get isRequest(): false {
+    return false;
+  }
+
+  /** 1xx */
+  get provisional(): boolean {
+    return this.status < 200;
+  }
+
+  startLine(): string {
+    return `${this.version} ${this.status} ${this.reason}`;
+  }
+
+  /** @internal */
+  copyFieldsFrom(req: SIPRequest, names: readonly string[]): void {
+    this.copyFields(req, names);
+  }
+
+  /** @internal */
+  addFieldsFrom(headers: HeaderFields | undefined): void {
+    this.addFields(headers);
+  }
+}
+
+export type SIPMessageObject = SIPRequest | SIPResponse;
+
+/** Field initialisers for objects made with Object.create (the parser's fast path). */
+function initMessage(m: SIPMessage): void {
+  const w = m as unknown as { version: string; body: Buffer; names: string[]; keys: string[]; values: string[]; cache: undefined };
+  w.version = 'SIP/2.0';
+  w.body = EMPTY;
+  w.names = [];
+  w.keys = [];
+  w.values = [];
+  w.cache = undefined;
+}
+
+/**
+ * Split a list header value on the commas that separate elements (RFC 3261 §7.3.1), never
+ * inside a quoted-string or angle brackets.
+ */
+export function splitList(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (quoted) {
+      if (c === 92) i++;
+      else if (c === 34) quoted = false;
+    } else if (c === 34) quoted = true;
+    else if (c === 60) depth++;
+    else if (c === 62 && depth > 0) depth--;
+    else if (c === 44 && depth === 0) {
+      out.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start).trim());
+  return out;
+}
+
+/**
+ * A response to a request the parser refused, built from the raw headers it could still read
+ * (RFC 3261 §8.2.6.2: Via, From, To, Call-ID and CSeq are copied; a To tag is added). Used by
+ * transports to answer 400 / 505 / 513 for a malformed request.
+ */
+export function responseFromSalvage(
+  salvage: { readonly via: readonly string[]; readonly from: string; readonly to: string; readonly callId: string; readonly cseq: string },
+  status: number,
+  reason?: string,
+  toTag?: string,
+): SIPResponse {
+  const res = new SIPResponse({ status, reason });
+  for (const via of salvage.via) res.append('Via', via);
+  res.append('From', salvage.from);
+  // Add a tag only when To has none; the To value may itself be malformed, so keep it textual.
+  res.append('To', toTag && !/;\s*tag\s*=/i.test(salvage.to) ? `${salvage.to};tag=${toTag}` : salvage.to);
+  res.append('Call-ID', salvage.callId);
+  res.append('CSeq', salvage.cseq);
+  return res;
+}

@@ -1,0 +1,279 @@
+/**
+ * Parse one SIP message from a datagram or a framed stream message (RFC 3261 §7, §18.3, §25).
+ *
+ * The header section is read as a one-byte string (latin1, which maps every octet to one code
+ * unit) for speed; if it holds non-ASCII octets it must be valid UTF-8 (§25.1 TEXT-UTF8) and
+ * is decoded as such. The body stays a Buffer. The headers the transaction and dialog layers
+ * depend on (Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length) are parsed and checked
+ * here, so a message that comes out of this function is one a UA can process; everything else
+ * is parsed on first access. Every loop moves forward through the input: linear time.
+ */
+import { isUtf8 } from 'node:buffer';
+import { SIPParseError, type SalvagedHeaders } from './errors.js';
+import { headerDef } from './header-names.js';
+import { TOKEN } from './grammar.js';
+import { SIPRequest, SIPResponse, type SIPMessage } from './message.js';
+import { isSipURI, parseURI, type URI } from './uri.js';
+
+export interface ParseOptions {
+  /** Largest header section accepted, in octets (default 65,536). */
+  maxHeaderBytes?: number;
+  /** Most header field lines accepted (default 256). */
+  maxHeaders?: number;
+  /** Longest header line accepted, in octets (default 16,384). */
+  maxLineLength?: number;
+  /** Largest body accepted, in octets (default 16 MiB). */
+  maxBodyBytes?: number;
+  /**
+   * The message came from a stream transport: Content-Length is mandatory (RFC 3261 §18.3).
+   * Otherwise it is a datagram: a missing Content-Length means the body runs to the end.
+   */
+  stream?: boolean;
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const NON_ASCII = /[\u0080-\u00ff]/;
+const VERSION = /^SIP\/(\d{1,3})\.(\d{1,3})$/i;
+
+const DEFAULTS = { maxHeaderBytes: 65536, maxHeaders: 256, maxLineLength: 16384, maxBodyBytes: 16 * 1024 * 1024 };
+
+/** Refusal of the whole message: requests get a status code (and salvage), responses are dropped. */
+function refuse(message: string, request: boolean | undefined, options: { offset?: number; header?: string; statusCode?: 400 | 505 | 513; salvage?: SalvagedHeaders } = {}): SIPParseError {
+  return new SIPParseError(message, {
+    offset: options.offset,
+    header: options.header,
+    statusCode: request ? (options.statusCode ?? 400) : undefined,
+    salvage: request ? options.salvage : undefined,
+  });
+}
+
+function isToken(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TOKEN[c] !== 1) return false;
+  }
+  return true;
+}
+
+function trimWs(s: string, from: number, to: number): string {
+  while (from < to) {
+    const c = s.charCodeAt(from);
+    if (c !== 32 && c !== 9) break;
+    from++;
+  }
+  while (to > from) {
+    const c = s.charCodeAt(to - 1);
+    if (c !== 32 && c !== 9) break;
+    to--;
+  }
+  return s.slice(from, to);
+}
+
+/** Parse a request or response. Throws SIPParseError for anything that must be refused. */
+export function parseMessage(data: Buffer | string, options: ParseOptions = {}): SIPRequest | SIPResponse {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes;
+  const maxHeaders = options.maxHeaders ?? DEFAULTS.maxHeaders;
+  const maxLineLength = options.maxLineLength ?? DEFAULTS.maxLineLength;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+
+  // RFC 3261 §7.5: CRLFs before the start-line are ignored.
+  let start = 0;
+  while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
+  if (start >= buf.length) throw refuse('empty message', undefined);
+
+  let headerEnd = buf.indexOf(CRLFCRLF, start);
+  let bodyStart: number;
+  if (headerEnd < 0) {
+    // A datagram whose header section is not closed by an empty line (RFC 4475 baddn.dat and
+    // RFC 5118 §4.10 archive files): the header section runs to the end and there is no body.
+    headerEnd = buf.length;
+    bodyStart = buf.length;
+    if (options.stream) throw refuse('header section not terminated by an empty line', undefined);
+  } else bodyStart = headerEnd + 4;
+  if (headerEnd - start > maxHeaderBytes) {
+    const request = !buf.subarray(start, start + 8).toString('latin1').startsWith('SIP/');
+    throw refuse(`header section larger than ${maxHeaderBytes} octets`, request, { statusCode: 513 });
+  }
+
+  let head = buf.toString('latin1', start, headerEnd);
+  // Bare-LF line ends (tolerated on input): the first empty line may be "\n\n".
+  const lf = head.indexOf('\n\n');
+  if (lf >= 0) {
+    headerEnd = start + lf + 1;
+    bodyStart = start + lf + 2;
+    head = head.slice(0, lf + 1);
+  }
+  if (NON_ASCII.test(head)) {
+    const bytes = buf.subarray(start, headerEnd);
+    if (!isUtf8(bytes)) throw refuse('header section is not valid UTF-8 (RFC 3261 §25.1)', !head.startsWith('SIP/'));
+    head = bytes.toString('utf8');
+  }
+
+  // ---- start line -------------------------------------------------------------------------
+  const n = head.length;
+  let eol = head.indexOf('\n');
+  if (eol < 0) eol = n;
+  let pos = eol + 1;
+  const lineEnd = eol > 0 && head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+  if (lineEnd > maxLineLength) throw refuse(`start line longer than ${maxLineLength} octets`, !head.startsWith('SIP/'), { statusCode: 513 });
+  const msg: SIPRequest | SIPResponse = parseStartLine(head, lineEnd);
+  const request = msg.isRequest;
+
+  // ---- header fields ----------------------------------------------------------------------
+  let lines = 0;
+  let last = -1;
+  const m = msg as unknown as { names: string[]; keys: string[]; values: string[] };
+  while (pos < n) {
+    eol = head.indexOf('\n', pos);
+    if (eol < 0) eol = n;
+    let end = eol > pos && head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+    if (end - pos > maxLineLength) throw refuse(`header line longer than ${maxLineLength} octets`, request, { offset: pos, statusCode: 513 });
+    const first = head.charCodeAt(pos);
+    if (first === 32 || first === 9) {
+      // Folded continuation line (RFC 3261 §7.3.1): replaced, with the line break, by one SP.
+      if (last < 0) throw refuse('continuation line before the first header', request, { offset: pos });
+      const more = trimWs(head, pos, end);
+      if (more.length) m.values[last] = m.values[last].length ? m.values[last] + ' ' + more : more;
+      pos = eol + 1;
+      continue;
+    }
+    if (++lines > maxHeaders) throw refuse(`more than ${maxHeaders} header fields`, request, { offset: pos, statusCode: 513 });
+    const colon = head.indexOf(':', pos);
+    if (colon < 0 || colon >= end) throw refuse(`header line without ':' at offset ${pos}`, request, { offset: pos });
+    let nameEnd = colon;
+    while (nameEnd > pos && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
+    if (!isToken(head, pos, nameEnd)) throw refuse(`malformed header name at offset ${pos}`, request, { offset: pos });
+    const spelling = head.slice(pos, nameEnd);
+    const def = headerDef(spelling);
+    m.names.push(def ? def.name : spelling);
+    m.keys.push(def ? def.key : spelling.toLowerCase());
+    m.values.push(trimWs(head, colon + 1, end));
+    last = m.values.length - 1;
+    pos = eol + 1;
+  }
+
+  checkCoreHeaders(msg);
+
+  // ---- body (RFC 3261 §18.3) --------------------------------------------------------------
+  const available = buf.length - bodyStart;
+  const declared = msg.contentLength;
+  if (declared === undefined) {
+    if (options.stream) throw refuse('Content-Length is mandatory on stream transports (RFC 3261 §18.3)', request, { header: 'Content-Length', salvage: salvage(msg) });
+    if (available > maxBodyBytes) throw refuse(`body larger than ${maxBodyBytes} octets`, request, { statusCode: 513, salvage: salvage(msg) });
+    if (available > 0) msg.body = buf.subarray(bodyStart);
+  } else {
+    if (declared > maxBodyBytes) throw refuse(`body larger than ${maxBodyBytes} octets`, request, { statusCode: 513, salvage: salvage(msg) });
+    if (declared > available) {
+      throw refuse(`Content-Length ${declared} exceeds the ${available} body octets received (RFC 3261 §18.3)`, request, { header: 'Content-Length', salvage: salvage(msg) });
+    }
+    // Octets past Content-Length are discarded (RFC 3261 §18.3; RFC 4475 §3.1.1.8 dblreq).
+    if (declared > 0) msg.body = buf.subarray(bodyStart, bodyStart + declared);
+  }
+  return msg;
+}
+
+function parseStartLine(head: string, lineEnd: number): SIPRequest | SIPResponse {
+  const sp1 = head.indexOf(' ');
+  if (sp1 <= 0 || sp1 >= lineEnd) throw refuse('malformed start line', undefined, { offset: 0 });
+  if (head.startsWith('SIP/') || head.startsWith('sip/')) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
+    const version = head.slice(0, sp1);
+    if (!VERSION.test(version) || version.toUpperCase() !== 'SIP/2.0') throw refuse(`unsupported version '${version}'`, false);
+    let p = sp1 + 1;
+    let status = 0;
+    const codeStart = p;
+    while (p < lineEnd) {
+      const c = head.charCodeAt(p);
+      if (c < 48 || c > 57) break;
+      status = status * 10 + (c - 48);
+      p++;
+      if (p - codeStart > 3) break;
+    }
+    if (p - codeStart !== 3 || status < 100 || status > 699) throw refuse('malformed status code', false, { offset: codeStart });
+    if (p < lineEnd && head.charCodeAt(p) !== 32) throw refuse('malformed status code', false, { offset: codeStart });
+    const reason = p < lineEnd ? head.slice(p + 1, lineEnd) : '';
+    return SIPResponse.fromWire(status, reason, 'SIP/2.0');
+  }
+  // Request-Line = Method SP Request-URI SP SIP-Version CRLF (RFC 3261 §7.1), single SPs.
+  if (!isToken(head, 0, sp1)) throw refuse('malformed method', true, { offset: 0 });
+  const sp2 = head.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || sp2 >= lineEnd) throw refuse('malformed Request-Line: expected Method SP Request-URI SP SIP-Version', true, { offset: sp1 });
+  if (sp2 === sp1 + 1) throw refuse('malformed Request-Line: more than one SP before the Request-URI (RFC 4475 §3.1.2.9)', true, { offset: sp1 });
+  const version = head.slice(sp2 + 1, lineEnd);
+  if (version.includes(' ') || version.includes('\t')) {
+    throw refuse('malformed Request-Line: whitespace inside the Request-URI or after the version (RFC 4475 §3.1.2.8, §3.1.2.10)', true, { offset: sp2 });
+  }
+  const vm = VERSION.exec(version);
+  if (!vm) throw refuse(`malformed SIP-Version '${version.slice(0, 20)}'`, true, { offset: sp2 + 1 });
+  if (vm[1] !== '2' || vm[2] !== '0') throw refuse(`SIP version ${version} is not supported`, true, { offset: sp2 + 1, statusCode: 505 });
+  const method = head.slice(0, sp1);
+  const uriText = head.slice(sp1 + 1, sp2);
+  let uri: URI;
+  try {
+    uri = parseURI(uriText, 'Request-URI');
+  } catch (e) {
+    throw refuse(`Request-URI: ${(e as Error).message}`, true, { offset: sp1 + 1, header: 'Request-URI' });
+  }
+  // RFC 3261 §19.1.1 (table): headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+  if (isSipURI(uri) && uri.headers.size > 0) {
+    throw refuse('Request-URI must not contain headers (RFC 3261 §19.1.1)', true, { offset: sp1 + 1, header: 'Request-URI' });
+  }
+  return SIPRequest.fromWire(method, uriText, uri, 'SIP/2.0');
+}
+
+/** The raw values a 400 needs, when all of them are present (RFC 3261 §8.2.6.2). */
+export function salvage(msg: SIPMessage): SalvagedHeaders | undefined {
+  const via = msg.getAll('via');
+  const from = msg.get('from');
+  const to = msg.get('to');
+  const callId = msg.get('call-id');
+  const cseq = msg.get('cseq');
+  if (!via.length || from === undefined || to === undefined || callId === undefined || cseq === undefined) return undefined;
+  return { via, from, to, callId, cseq };
+}
+
+/**
+ * The checks that make a message processable (RFC 3261 §8.1.1, §8.2.2, §20): mandatory headers
+ * present once, and parseable. Refusals of requests carry salvage for the 400.
+ */
+function checkCoreHeaders(msg: SIPRequest | SIPResponse): void {
+  const request = msg.isRequest;
+  const keys = (msg as unknown as { keys: string[] }).keys;
+  let via = 0, from = 0, to = 0, callId = 0, cseq = 0, maxForwards = 0, contentLength = 0, contentType = 0;
+  for (let i = 0; i < keys.length; i++) {
+    switch (keys[i]) {
+      case 'via': via++; break;
+      case 'from': from++; break;
+      case 'to': to++; break;
+      case 'call-id': callId++; break;
+      case 'cseq': cseq++; break;
+      case 'max-forwards': maxForwards++; break;
+      case 'content-length': contentLength++; break;
+      case 'content-type': contentType++; break;
+    }
+  }
+  const missing = [via ? '' : 'Via', from ? '' : 'From', to ? '' : 'To', callId ? '' : 'Call-ID', cseq ? '' : 'CSeq'].filter(Boolean);
+  if (missing.length) {
+    throw refuse(`missing mandatory header${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (RFC 3261 §8.1.1)`, request, { header: missing[0], salvage: salvage(msg) });
+  }
+  const dup = from > 1 ? 'From' : to > 1 ? 'To' : callId > 1 ? 'Call-ID' : cseq > 1 ? 'CSeq' : maxForwards > 1 ? 'Max-Forwards' : contentLength > 1 ? 'Content-Length' : contentType > 1 ? 'Content-Type' : '';
+  if (dup) throw refuse(`more than one ${dup} header (RFC 3261 §7.3.1)`, request, { header: dup, salvage: salvage(msg) });
+  try {
+    // Each getter parses and caches; a malformed value throws SIPParseError naming its header.
+    msg.via;
+    msg.from!.uri;
+    msg.to!.uri;
+    msg.callId;
+    const cs = msg.cseq!;
+    msg.maxForwards;
+    msg.contentLength;
+    if (request && cs.method !== (msg as SIPRequest).method) {
+      throw new SIPParseError(`CSeq method ${cs.method} does not match the request method ${(msg as SIPRequest).method} (RFC 3261 §8.1.1.5)`, { header: 'CSeq' });
+    }
+  } catch (e) {
+    if (!(e instanceof SIPParseError)) throw e;
+    throw refuse(e.message, request, { header: e.header, salvage: salvage(msg) });
+  }
+}
