@@ -4,17 +4,26 @@
  *
  * 1. Acceptance: every parser parses every corpus message and touch() reads it (bench/parsers.ts).
  *    A parser that throws or returns nothing for a message is benchmarked without it (listed as
- *    skipped). The values read are compared across parsers; disagreements are printed.
- * 2. Timing: each (parser, message set, operation) is warmed up (which also sizes its rounds),
- *    then timed in ROUNDS rounds of about ROUND_MS each with process.hrtime.bigint(). Rounds are
- *    interleaved across parsers (rotating the order) so drift affects all alike. The median round
- *    is reported. Every parse result goes through touch() and is folded into a sink that is
- *    printed at the end, so no work can be dropped as dead code.
- * 3. Report: msgs/s per parser on the messages it accepts, and on the subset all of them accept
- *    (the apples-to-apples figure), with sipstate's ratio to each; then
- *    `ratio to fastest peer: X.XX (target >= 4)` from the common subset.
+ *    skipped), and every parser is also timed on the subset all of them accept. The values read
+ *    are compared across parsers, and serialisers are checked to round-trip; problems are printed.
+ * 2. Timing, with process.hrtime.bigint(): each (parser, message set, operation) is warmed up
+ *    until its rate is steady (JsSIP needs over a second), which also sizes its slice; then
+ *    come DISCARD_ROUNDS untimed rounds, then the timed rounds. A round runs one ~SLICE_MS
+ *    slice of every measurement, in an order that rotates from round to round; there are as
+ *    many rounds as the budget allows (at least MIN_ROUNDS). Slow parsers (SIP.js) thus get
+ *    fewer passes over the same corpus. Many short interleaved rounds rather than a few long
+ *    ones because on this machine class the speed of allocation-heavy code drifts by up to 2x
+ *    over seconds (a plain allocation loop shows it too; a pure arithmetic loop does not):
+ *    interleaving gives every parser the same conditions, and the sipstate/peer ratio is also
+ *    computed round by round (paired), which cancels most of the drift. Medians throughout.
+ *    Every parse result goes through touch() and is folded into a sink that is printed at the
+ *    end, so no work can be dropped as dead code.
+ * 3. Report: msgs/s per parser on the messages it accepts and, when that differs, on the subset
+ *    all of them accept (the apples-to-apples figure), with sipstate's ratio to each; then
+ *    `ratio to fastest peer: X.XX (target >= 4)` (parse + touch, common subset, paired median).
  *
- * BENCH_VERBOSE=1 prints every round; run node with --expose-gc for heap figures after a full GC.
+ * BENCH_VERBOSE=1 prints every round. NODE_OPTIONS=--expose-gc gives heap figures after a full GC
+ * (V8 flags are not set at run time: that was seen to slow JsSIP down threefold).
  *
  * Inputs: sipstate gets a Buffer (what a socket delivers), the peers a string (what they take).
  * Serialisation re-serialises an already parsed (and touched) message: sipstate toBuffer() yields
@@ -24,14 +33,21 @@
 import { corpus, type CorpusMessage } from './corpus.js';
 import { loadSipstate, peers, type ParserAdapter, type Touched } from './parsers.js';
 
-const ROUNDS = 7;
-/** Target length of one timed round, shrunk if there are many measurements (budget below). */
-const ROUND_MS = 500;
+/** One measurement's share of a round. */
+const SLICE_MS = 100;
+const MIN_ROUNDS = 7;
+/**
+ * Interleaved rounds run and thrown away before the timed ones: switching between parsers after
+ * the one-by-one warm-ups re-optimises the shared loop, and JsSIP keeps speeding up for a while.
+ */
+const DISCARD_ROUNDS = 5;
+const MAX_ROUNDS = 60;
+/** Time budget for the timed rounds, and for all warm-ups together. */
+const TIMED_BUDGET_MS = 25_000;
+const WARM_BUDGET_MS = 12_000;
 const WARM_CHUNK_MS = 150;
 const WARM_MIN_MS = 600;
-const WARM_MAX_MS = 3000;
-/** Time budget for all warm-ups and timed rounds of this benchmark. */
-const BUDGET_MS = 45_000;
+const WARM_MAX_MS = 2500;
 
 interface Prepared extends CorpusMessage {
   buf: Buffer;
@@ -45,7 +61,9 @@ interface Measurement {
   set: Prepared[];
   /** Pre-parsed messages (serialise only). */
   parsed: unknown[];
+  /** Passes over the set per slice. */
   passes: number;
+  /** Time of each round's slice. */
   roundNs: number[];
 }
 
@@ -108,9 +126,9 @@ function runPasses(m: Measurement, passes: number): number {
 /**
  * Warm up in chunks of about WARM_CHUNK_MS until two consecutive chunks agree within 10%
  * (JsSIP takes over a second to reach its steady rate), for at least WARM_MIN_MS and at most
- * `maxMs`; then size a round to about `roundMs`.
+ * `maxMs`; then size a slice to about SLICE_MS.
  */
-function warmUp(m: Measurement, maxMs: number, roundMs: number): void {
+function warmUp(m: Measurement, maxMs: number): void {
   let passes = 1;
   let spent = 0;
   let nsPerPass = 0;
@@ -130,18 +148,34 @@ function warmUp(m: Measurement, maxMs: number, roundMs: number): void {
     }
     if (spent >= maxMs * 1e6) break;
   }
-  m.passes = Math.max(1, Math.round((roundMs * 1e6) / nsPerPass));
+  m.passes = Math.max(1, Math.round((SLICE_MS * 1e6) / nsPerPass));
 }
 
 function msgsPerSec(m: Measurement, ns: number): number {
   return (m.passes * m.set.length * 1e9) / ns;
 }
 
-function median(xs: number[]): number {
+/** The q-quantile (0..1) by linear interpolation. */
+function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return s[lo] + (s[hi] - s[lo]) * (at - lo);
 }
+
+interface Stat {
+  median: number;
+  /** Half the interquartile range, relative to the median. */
+  spread: number;
+}
+
+function stat(xs: number[]): Stat {
+  const median = quantile(xs, 0.5);
+  return { median, spread: (quantile(xs, 0.75) - quantile(xs, 0.25)) / 2 / median };
+}
+
+const pct = (s: Stat): string => `±${(s.spread * 100).toFixed(1)}%`;
 
 /** gc(), when node runs with --expose-gc (not forced: setting V8 flags at run time perturbs the JIT). */
 function getGc(): (() => void) | undefined {
@@ -199,16 +233,25 @@ function disagreements(results: Map<ParserAdapter, Touched>): string[] {
   return out;
 }
 
-function printTable(title: string, rows: { a: ParserAdapter; count: number; note?: string; rate?: number; spread?: number; ratio?: string }[]): void {
+interface Row {
+  a: ParserAdapter;
+  count: number;
+  note?: string;
+  rate?: Stat;
+  /** sipstate's rate ÷ this one's: ratio of the medians, and median of the per-round ratios. */
+  ratio?: Stat & { ofMedians: number };
+}
+
+function printTable(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
-  console.log(`  ${pad('parser', 20)}${lpad('msgs', 5)}${lpad('msgs/s (median)', 17)}${lpad('spread', 9)}   sipstate ÷ it`);
+  console.log(`  ${pad('parser', 20)}${lpad('msgs', 5)}${lpad('msgs/s (median)', 17)}${lpad('±IQR/2', 9)}   sipstate ÷ it: medians, per-round (±IQR/2)`);
   for (const r of rows) {
     if (r.rate === undefined) {
       console.log(`  ${pad(r.a.name, 20)}${lpad(String(r.count), 5)}${lpad('n/a', 17)}${lpad('', 9)}   ${r.note ?? ''}`);
       continue;
     }
-    const spread = r.spread === undefined ? '' : `±${(r.spread * 100).toFixed(1)}%`;
-    console.log(`  ${pad(r.a.name, 20)}${lpad(String(r.count), 5)}${lpad(fmt(r.rate), 17)}${lpad(spread, 9)}   ${r.ratio ?? ''}`);
+    const ratio = r.ratio ? `${r.ratio.ofMedians.toFixed(2)}, ${r.ratio.median.toFixed(2)} (${pct(r.ratio)})` : (r.note ?? '');
+    console.log(`  ${pad(r.a.name, 20)}${lpad(String(r.count), 5)}${lpad(fmt(r.rate.median), 17)}${lpad(pct(r.rate), 9)}   ${ratio}`);
   }
 }
 
@@ -216,7 +259,7 @@ export async function run(): Promise<void> {
   const gc = getGc();
   const heapBefore = heapMiB(gc);
   const started = Date.now();
-  console.log(`parse/serialise benchmark — node ${process.version}, ${corpus.length} messages, ${ROUNDS} rounds, median reported`);
+  console.log(`parse/serialise benchmark — node ${process.version}, ${corpus.length} messages`);
 
   const sipstate = await loadSipstate();
   if (typeof sipstate === 'string') console.log(`\n!! sipstate skipped: ${sipstate}`);
@@ -283,31 +326,34 @@ export async function run(): Promise<void> {
       want(a, 'serialise', common);
     }
   }
-  // Warm-ups get at most 30% of the budget, timed rounds the rest.
-  const warmMs = Math.min(WARM_MAX_MS, (BUDGET_MS * 0.3) / measurements.length);
-  const roundMs = Math.min(ROUND_MS, (BUDGET_MS * 0.7) / measurements.length / ROUNDS);
-  for (const m of measurements) warmUp(m, warmMs, roundMs);
-  for (let r = 0; r < ROUNDS; r++) {
+  const warmMs = Math.max(WARM_MIN_MS, Math.min(WARM_MAX_MS, WARM_BUDGET_MS / measurements.length));
+  for (const m of measurements) warmUp(m, warmMs);
+  const rounds = Math.max(MIN_ROUNDS, Math.min(MAX_ROUNDS, Math.floor(TIMED_BUDGET_MS / (measurements.length * SLICE_MS))));
+  for (let r = -DISCARD_ROUNDS; r < rounds; r++) {
     for (let k = 0; k < measurements.length; k++) {
-      const m = measurements[(k + r) % measurements.length];
-      m.roundNs.push(runPasses(m, m.passes));
+      const m = measurements[(k + r + DISCARD_ROUNDS) % measurements.length];
+      const ns = runPasses(m, m.passes);
+      if (r >= 0) m.roundNs.push(ns);
     }
   }
-  const rateOf = (m: Measurement | undefined): { rate: number; spread: number } | undefined => {
-    if (!m) return undefined;
-    const rates = m.roundNs.map((ns) => msgsPerSec(m, ns));
-    const med = median(rates);
-    return { rate: med, spread: (Math.max(...rates) - Math.min(...rates)) / 2 / med };
-  };
+  const ratesOf = (m: Measurement): number[] => m.roundNs.map((ns) => msgsPerSec(m, ns));
+  const rateOf = (m: Measurement | undefined): Stat | undefined => (m ? stat(ratesOf(m)) : undefined);
+  console.log(
+    `\ntimed: ${rounds} rounds × ${measurements.length} measurements × ~${SLICE_MS} ms slices ` +
+      `(after warm-ups of up to ${Math.round(warmMs)} ms each and ${DISCARD_ROUNDS} discarded rounds)`,
+  );
 
   // ---- report -----------------------------------------------------------------------------
   const ss = typeof sipstate === 'string' ? undefined : sipstate;
-  const ratio = (a: ParserAdapter, op: Op, set: Prepared[], rate: number): string => {
+  /** sipstate against measurement `m` (same op, same set), or why not. */
+  const ratio = (m: Measurement): NonNullable<Row['ratio']> | string => {
     if (!ss) return 'n/a (no sipstate)';
-    if (a === ss) return '';
-    const mine = rateOf(find(ss, op, set));
+    if (m.adapter === ss) return '';
+    const mine = find(ss, m.op, m.set);
     if (!mine) return 'n/a (sipstate ran a different set)';
-    return (mine.rate / rate).toFixed(2);
+    const a = ratesOf(mine);
+    const b = ratesOf(m);
+    return { ...stat(a.map((x, i) => x / b[i])), ofMedians: quantile(a, 0.5) / quantile(b, 0.5) };
   };
   if (process.env.BENCH_VERBOSE) {
     console.log('\nrounds (msgs/s; BENCH_VERBOSE):');
@@ -331,9 +377,10 @@ export async function run(): Promise<void> {
         adapters.map((a) => {
           const set = setOf(a);
           if (op === 'serialise' && !a.serialise) return { a, count: set.length, note: a.serialiseNote };
-          const r = rateOf(find(a, op, set));
-          if (!r) return { a, count: set.length, note: 'no messages' };
-          return { a, count: set.length, rate: r.rate, spread: r.spread, ratio: ratio(a, op, set, r.rate) };
+          const m = find(a, op, set);
+          if (!m) return { a, count: set.length, note: 'no messages' };
+          const q = ratio(m);
+          return typeof q === 'string' ? { a, count: set.length, rate: rateOf(m), note: q } : { a, count: set.length, rate: rateOf(m), ratio: q };
         }),
       );
     }
@@ -341,16 +388,18 @@ export async function run(): Promise<void> {
 
   console.log('');
   const peerRates = peers
-    .map((a) => ({ a, r: rateOf(find(a, 'parse', common)) }))
-    .filter((x): x is { a: ParserAdapter; r: { rate: number; spread: number } } => x.r !== undefined)
-    .sort((x, y) => y.r.rate - x.r.rate);
+    .map((a) => ({ a, m: find(a, 'parse', common) }))
+    .filter((x): x is { a: ParserAdapter; m: Measurement } => x.m !== undefined)
+    .map((x) => ({ ...x, rate: stat(ratesOf(x.m)) }))
+    .sort((x, y) => y.rate.median - x.rate.median);
   const fastest = peerRates[0];
+  const q = fastest ? ratio(fastest.m) : 'no peer';
   const mine = ss ? rateOf(find(ss, 'parse', common)) : undefined;
-  if (mine && fastest) {
-    console.log(`fastest peer (parse + touch, common subset): ${fastest.a.name}, ${fmt(fastest.r.rate)} msgs/s; sipstate ${fmt(mine.rate)} msgs/s`);
-    console.log(`ratio to fastest peer: ${(mine.rate / fastest.r.rate).toFixed(2)} (target >= 4)`);
+  if (mine && fastest && typeof q !== 'string') {
+    console.log(`fastest peer (parse + touch, ${common.length} common messages): ${fastest.a.name}, ${fmt(fastest.rate.median)} msgs/s; sipstate ${fmt(mine.median)} msgs/s`);
+    console.log(`ratio to fastest peer: ${q.median.toFixed(2)} (target >= 4)`);
   } else {
-    console.log(`ratio to fastest peer: n/a (sipstate not available: ${typeof sipstate === 'string' ? sipstate : 'no common messages'}) (target >= 4)`);
+    console.log(`ratio to fastest peer: n/a (${typeof sipstate === 'string' ? `sipstate not available: ${sipstate}` : q}) (target >= 4)`);
   }
   console.log(`heap in use: before ${heapBefore}, after ${heapMiB(gc)}${gc ? ' (after gc)' : ''}`);
   console.log(`elapsed ${((Date.now() - started) / 1000).toFixed(1)} s (sink ${sink})`);

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SIPParseError } from '../sip/errors.js';
-import { StreamFramer } from '../sip/framing.js';
+import { FramingError, StreamFramer } from '../sip/framing.js';
 import type { SIPRequest, SIPResponse } from '../sip/message.js';
 import { parseMessage } from '../sip/parser.js';
 import { validateMessage } from '../sip/validate.js';
@@ -67,6 +67,12 @@ export function parseOne(file: string, data: Buffer, stream = false): ParsedLine
   }
 }
 
+/** A stream may end with a keep-alive CRLF the framer is still waiting to classify. */
+function onlyLineEnds(tail: Buffer): boolean {
+  for (const b of tail) if (b !== 13 && b !== 10) return false;
+  return true;
+}
+
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -98,9 +104,13 @@ export async function runParse(args: string[]): Promise<number> {
       const framer = new StreamFramer();
       try {
         for (const frame of framer.push(data)) if (frame.kind === 'message') lines.push(parseOne(file, frame.data, true));
-        if (framer.buffered > 0) lines.push({ file, ok: false, error: `stream ends inside a message (${framer.buffered} octets left)`, status: null });
+        if (framer.buffered > 0 && !onlyLineEnds(data.subarray(data.length - framer.buffered))) {
+          lines.push({ file, ok: false, error: `stream ends inside a message (${framer.buffered} octets left)`, status: null });
+        }
       } catch (e) {
         if (!(e instanceof SIPParseError)) throw e;
+        // Messages completed before the framing error are still reported.
+        if (e instanceof FramingError) for (const frame of e.frames) if (frame.kind === 'message') lines.push(parseOne(file, frame.data, true));
         lines.push({ file, ok: false, error: e.message, status: e.statusCode ?? null });
       }
     } else lines.push(parseOne(file, data));

@@ -115,3 +115,62 @@ export function compactForm(name: string): string | undefined {
   for (const [short, long] of Object.entries(COMPACT)) if (long.toLowerCase() === key) return short;
   return undefined;
 }
+
+// ---- the parser's lookup ----------------------------------------------------------------------
+
+/**
+ * Every known header, by a small integer id: `lookupHeader` returns the id, `HEADER_DEFS[id]`
+ * the definition. The parser uses ids so that it can recognise a name straight from the
+ * message text, without slicing a new string and hashing it for a Map lookup on every line.
+ */
+export const HEADER_DEFS: readonly HeaderDef[] = [...DEFS.values()];
+
+/** ASCII case folding of one char code (header names are tokens: ASCII only). */
+function fold(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+const TABLE_SIZE = 512;
+
+function hashName(text: string, start: number, end: number): number {
+  let h = end - start;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + fold(text.charCodeAt(i))) | 0;
+  return (h ^ (h >>> 9)) & (TABLE_SIZE - 1);
+}
+
+/** Open-addressed table of (lower-case spelling, id); -1 marks an empty slot. */
+const TABLE_IDS = new Int16Array(TABLE_SIZE).fill(-1);
+const TABLE_SPELLINGS: string[] = new Array<string>(TABLE_SIZE).fill('');
+
+function addSpelling(spelling: string, id: number): void {
+  let slot = hashName(spelling, 0, spelling.length);
+  while (TABLE_IDS[slot] >= 0) slot = (slot + 1) & (TABLE_SIZE - 1);
+  TABLE_IDS[slot] = id;
+  TABLE_SPELLINGS[slot] = spelling;
+}
+
+for (let id = 0; id < HEADER_DEFS.length; id++) addSpelling(HEADER_DEFS[id].key, id);
+for (const [short, long] of Object.entries(COMPACT)) addSpelling(short, HEADER_DEFS.indexOf(DEFS.get(long.toLowerCase())!));
+
+/** Whether text[start, end) equals the lower-case `spelling`, ASCII letters compared without case. */
+function sameName(text: string, start: number, end: number, spelling: string): boolean {
+  if (end - start !== spelling.length) return false;
+  for (let i = start, j = 0; i < end; i++, j++) {
+    if (fold(text.charCodeAt(i)) !== spelling.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+/**
+ * The id of the known header spelled text[start, end) (any case; compact forms included), or
+ * -1. The same answer as `headerDef` for a token, computed without allocating.
+ */
+export function lookupHeader(text: string, start: number, end: number): number {
+  let slot = hashName(text, start, end);
+  for (;;) {
+    const id = TABLE_IDS[slot];
+    if (id < 0) return -1;
+    if (sameName(text, start, end, TABLE_SPELLINGS[slot])) return id;
+    slot = (slot + 1) & (TABLE_SIZE - 1);
+  }
+}

@@ -14,3 +14,5 @@ export { validateMessage } from './validate.js';
 export * from './framing.js';
 export * from './multipart.js';
 export { REASON_PHRASES, reasonPhrase } from './status-codes.js';
+export { ackForNon2xx, cancelFor } from './requests.js';
+export { isTypedHeader, TYPED_PARSERS, type TypedHeaderName, type TypedHeaders } from './typed-headers.js';

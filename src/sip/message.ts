@@ -19,6 +19,49 @@ import { reasonPhrase } from './status-codes.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The headers the transaction and dialog layers read on every message. Their typed values live
+ * in a small fixed array (`core`, indexed by slot) rather than in the Map cache, so reading them
+ * costs an array load instead of a string-keyed Map lookup; the Map is created only when some
+ * other typed header is read.
+ */
+const enum Slot {
+  Via,
+  From,
+  To,
+  CallId,
+  CSeq,
+  MaxForwards,
+  ContentLength,
+  Contact,
+  Route,
+  RecordRoute,
+}
+
+/** Marks a core slot whose header has not been parsed yet (undefined is a valid value). */
+const UNSET: unique symbol = Symbol('unset');
+
+function newCore(): unknown[] {
+  return [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
+}
+
+/** The core slot of a lower-case header key, or -1. */
+function coreSlot(key: string): number {
+  switch (key) {
+    case 'via': return Slot.Via;
+    case 'from': return Slot.From;
+    case 'to': return Slot.To;
+    case 'call-id': return Slot.CallId;
+    case 'cseq': return Slot.CSeq;
+    case 'max-forwards': return Slot.MaxForwards;
+    case 'content-length': return Slot.ContentLength;
+    case 'contact': return Slot.Contact;
+    case 'route': return Slot.Route;
+    case 'record-route': return Slot.RecordRoute;
+    default: return -1;
+  }
+}
+
 /** A header value given in code: raw text, a number, or a typed value with toString(). */
 export type HeaderValue = string | number | { toString(): string };
 export type HeaderFields = ReadonlyArray<readonly [string, HeaderValue]> | Readonly<Record<string, HeaderValue | readonly HeaderValue[]>>;
@@ -42,7 +85,10 @@ export abstract class SIPMessage {
   protected keys: string[] = [];
   /** @internal raw values, unfolded, trimmed. */
   protected values: string[] = [];
-  private cache: Map<string, unknown> | undefined;
+  /** @internal typed values of the core headers by Slot, UNSET until parsed. */
+  private core: unknown[] = newCore();
+  /** @internal typed values of every other header, created on first use. */
+  private cache: Map<string, unknown> | undefined = undefined;
 
   abstract get isRequest(): boolean;
   abstract startLine(): string;
@@ -113,7 +159,7 @@ export abstract class SIPMessage {
     this.names.splice(pos, 0, def?.name ?? name);
     this.keys.splice(pos, 0, key);
     this.values.splice(pos, 0, text(value));
-    this.cache?.delete(key);
+    this.invalidate(key);
     return this;
   }
 
@@ -126,7 +172,7 @@ export abstract class SIPMessage {
     this.names.splice(pos, 0, def?.name ?? name);
     this.keys.splice(pos, 0, key);
     this.values.splice(pos, 0, text(value));
-    this.cache?.delete(key);
+    this.invalidate(key);
     return this;
   }
 
@@ -145,15 +191,22 @@ export abstract class SIPMessage {
       const elements = splitList(this.values[i]);
       if (elements.length > 1) {
         this.values[i] = elements.slice(1).join(', ');
-        this.cache?.delete(key);
+        this.invalidate(key);
         return true;
       }
     }
     this.names.splice(i, 1);
     this.keys.splice(i, 1);
     this.values.splice(i, 1);
-    this.cache?.delete(key);
+    this.invalidate(key);
     return true;
+  }
+
+  /** Drop the cached typed value of a header whose fields changed. */
+  private invalidate(key: string): void {
+    const slot = coreSlot(key);
+    if (slot >= 0) this.core[slot] = UNSET;
+    else this.cache?.delete(key);
   }
 
   private removeKey(key: string): number {
@@ -165,7 +218,7 @@ export abstract class SIPMessage {
       this.values.splice(i, 1);
       n++;
     }
-    this.cache?.delete(key);
+    this.invalidate(key);
     return n;
   }
 
@@ -176,13 +229,36 @@ export abstract class SIPMessage {
    * cached until the header changes. Parse errors are SIPParseError naming the header.
    */
   typed<T>(key: string, parse: (values: string[]) => T): T {
+    const slot = coreSlot(key);
+    if (slot >= 0) {
+      const v = this.core[slot];
+      if (v !== UNSET) return v as T;
+      const parsed = parse(this.valuesOf(key));
+      this.core[slot] = parsed;
+      return parsed;
+    }
     const cache = (this.cache ??= new Map());
     if (cache.has(key)) return cache.get(key) as T;
-    const vals: string[] = [];
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) vals.push(this.values[i]);
-    const v = parse(vals);
+    const v = parse(this.valuesOf(key));
     cache.set(key, v);
     return v;
+  }
+
+  /** Every field value of a lower-case key, in order. */
+  private valuesOf(key: string): string[] {
+    const vals: string[] = [];
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) vals.push(this.values[i]);
+    return vals;
+  }
+
+  /** A core header's typed value: cached in its slot, parsed by TYPED_PARSERS on first use. */
+  private coreValue(slot: Slot, key: TypedHeaderName): unknown {
+    const v = this.core[slot];
+    if (v !== UNSET) return v;
+    const parsed: unknown = TYPED_PARSERS[key](this.valuesOf(key));
+    this.core[slot] = parsed;
+    return parsed;
   }
 
   /**
@@ -190,54 +266,56 @@ export abstract class SIPMessage {
    * its fields on first use and cached. Throws SIPParseError when a field is malformed.
    */
   header<K extends TypedHeaderName>(name: K): TypedHeaders[K] {
+    const slot = coreSlot(name);
+    if (slot >= 0) return this.coreValue(slot, name) as TypedHeaders[K];
     return this.typed(name, TYPED_PARSERS[name] as (values: string[]) => TypedHeaders[K]);
   }
 
   /** Every Via, top first (RFC 3261 §20.42). */
   get via(): Via[] {
-    return this.header('via');
+    return this.coreValue(Slot.Via, 'via') as Via[];
   }
 
   get topVia(): Via | undefined {
-    return this.header('via')[0];
+    return (this.coreValue(Slot.Via, 'via') as Via[])[0];
   }
 
   get from(): NameAddr | undefined {
-    return this.header('from');
+    return this.coreValue(Slot.From, 'from') as NameAddr | undefined;
   }
 
   get to(): NameAddr | undefined {
-    return this.header('to');
+    return this.coreValue(Slot.To, 'to') as NameAddr | undefined;
   }
 
   get callId(): string | undefined {
-    return this.header('call-id');
+    return this.coreValue(Slot.CallId, 'call-id') as string | undefined;
   }
 
   get cseq(): CSeq | undefined {
-    return this.header('cseq');
+    return this.coreValue(Slot.CSeq, 'cseq') as CSeq | undefined;
   }
 
   get contact(): ContactValue[] {
-    return this.header('contact');
+    return this.coreValue(Slot.Contact, 'contact') as ContactValue[];
   }
 
   get route(): NameAddr[] {
-    return this.header('route');
+    return this.coreValue(Slot.Route, 'route') as NameAddr[];
   }
 
   get recordRoute(): NameAddr[] {
-    return this.header('record-route');
+    return this.coreValue(Slot.RecordRoute, 'record-route') as NameAddr[];
   }
 
   /** Max-Forwards 0..255 (RFC 3261 §20.22), undefined when absent. */
   get maxForwards(): number | undefined {
-    return this.header('max-forwards');
+    return this.coreValue(Slot.MaxForwards, 'max-forwards') as number | undefined;
   }
 
   /** The Content-Length header as received, undefined when absent (the body length is `body.length`). */
   get contentLength(): number | undefined {
-    return this.header('content-length');
+    return this.coreValue(Slot.ContentLength, 'content-length') as number | undefined;
   }
 
   /** Expires (RFC 3261 §20.19): delta-seconds up to 2^32-1. */
@@ -332,13 +410,22 @@ export interface RequestInit {
   body?: Buffer | string;
 }
 
+/**
+ * Passed by fromWire to the public constructors, which then skip validation: the parser fills
+ * the fields in itself. Going through the constructor (rather than Object.create) gives parsed
+ * and built messages the same hidden class, with every field stored in the object itself.
+ */
+const FROM_WIRE_REQUEST: RequestInit = Object.freeze({ method: '', uri: '' });
+const FROM_WIRE_RESPONSE: ResponseInit = Object.freeze({ status: 0 });
+
 export class SIPRequest extends SIPMessage {
-  method: string;
-  private uriText: string | undefined;
-  private parsedUri: URI | undefined;
+  method: string = '';
+  private uriText: string | undefined = undefined;
+  private parsedUri: URI | undefined = undefined;
 
   constructor(init: RequestInit) {
     super();
+    if (init === FROM_WIRE_REQUEST) return;
     if (!/^[A-Za-z0-9\-.!%*_+`'~]+$/.test(init.method)) throw new SIPBuildError(`bad method '${init.method}'`);
     this.method = init.method;
     if (typeof init.uri === 'string') {
@@ -354,8 +441,7 @@ export class SIPRequest extends SIPMessage {
 
   /** @internal the parser's constructor: the URI text as received, validated already. */
   static fromWire(method: string, uriText: string, uri: URI, version: string): SIPRequest {
-    const r = Object.create(SIPRequest.prototype) as SIPRequest;
-    initMessage(r);
+    const r = new SIPRequest(FROM_WIRE_REQUEST);
     r.method = method;
     r.uriText = uriText;
     r.parsedUri = uri;
@@ -414,11 +500,12 @@ export interface ResponseInit {
 }
 
 export class SIPResponse extends SIPMessage {
-  status: number;
-  reason: string;
+  status: number = 0;
+  reason: string = '';
 
   constructor(init: ResponseInit) {
     super();
+    if (init === FROM_WIRE_RESPONSE) return;
     if (!Number.isInteger(init.status) || init.status < 100 || init.status > 699) throw new SIPBuildError(`bad status code ${init.status}`);
     this.status = init.status;
     this.reason = init.reason ?? reasonPhrase(init.status);
@@ -429,8 +516,7 @@ export class SIPResponse extends SIPMessage {
 
   /** @internal the parser's constructor. */
   static fromWire(status: number, reason: string, version: string): SIPResponse {
-    const r = Object.create(SIPResponse.prototype) as SIPResponse;
-    initMessage(r);
+    const r = new SIPResponse(FROM_WIRE_RESPONSE);
     r.status = status;
     r.reason = reason;
     r.version = version;
@@ -462,17 +548,6 @@ export class SIPResponse extends SIPMessage {
 }
 
 export type SIPMessageObject = SIPRequest | SIPResponse;
-
-/** Field initialisers for objects made with Object.create (the parser's fast path). */
-function initMessage(m: SIPMessage): void {
-  const w = m as unknown as { version: string; body: Buffer; names: string[]; keys: string[]; values: string[]; cache: undefined };
-  w.version = 'SIP/2.0';
-  w.body = EMPTY;
-  w.names = [];
-  w.keys = [];
-  w.values = [];
-  w.cache = undefined;
-}
 
 /**
  * Split a list header value on the commas that separate elements (RFC 3261 §7.3.1), never

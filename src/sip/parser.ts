@@ -8,9 +8,9 @@
  * here, so a message that comes out of this function is one a UA can process; everything else
  * is parsed on first access. Every loop moves forward through the input: linear time.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { SIPParseError, type SalvagedHeaders } from './errors.js';
-import { headerDef } from './header-names.js';
+import { HEADER_DEFS, lookupHeader } from './header-names.js';
 import { TOKEN } from './grammar.js';
 import { SIPRequest, SIPResponse, type SIPMessage } from './message.js';
 import { isSipURI, parseURI, type URI } from './uri.js';
@@ -32,7 +32,6 @@ export interface ParseOptions {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const NON_ASCII = /[\u0080-\u00ff]/;
 const VERSION = /^SIP\/(\d{1,3})\.(\d{1,3})$/i;
 
 const DEFAULTS = { maxHeaderBytes: 65536, maxHeaders: 256, maxLineLength: 16384, maxBodyBytes: 16 * 1024 * 1024 };
@@ -105,8 +104,9 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     bodyStart = start + lf + 2;
     head = head.slice(0, lf + 1);
   }
-  if (NON_ASCII.test(head)) {
-    const bytes = buf.subarray(start, headerEnd);
+  // isAscii is one SIMD pass over the octets; the header section is nearly always ASCII.
+  const bytes = buf.subarray(start, headerEnd);
+  if (!isAscii(bytes)) {
     if (!isUtf8(bytes)) throw refuse('header section is not valid UTF-8 (RFC 3261 §25.1)', !head.startsWith('SIP/'));
     head = bytes.toString('utf8');
   }
@@ -125,6 +125,7 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   let lines = 0;
   let last = -1;
   const m = msg as unknown as { names: string[]; keys: string[]; values: string[] };
+  const counts = CORE_COUNTS.fill(0);
   while (pos < n) {
     eol = head.indexOf('\n', pos);
     if (eol < 0) eol = n;
@@ -145,16 +146,25 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     let nameEnd = colon;
     while (nameEnd > pos && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
     if (!isToken(head, pos, nameEnd)) throw refuse(`malformed header name at offset ${pos}`, request, { offset: pos });
-    const spelling = head.slice(pos, nameEnd);
-    const def = headerDef(spelling);
-    m.names.push(def ? def.name : spelling);
-    m.keys.push(def ? def.key : spelling.toLowerCase());
+    // Known names are recognised in place (no slice, no Map hashing) and written canonically.
+    const id = lookupHeader(head, pos, nameEnd);
+    if (id >= 0) {
+      const def = HEADER_DEFS[id];
+      m.names.push(def.name);
+      m.keys.push(def.key);
+      const core = CORE_OF[id];
+      if (core >= 0) counts[core]++;
+    } else {
+      const spelling = head.slice(pos, nameEnd);
+      m.names.push(spelling);
+      m.keys.push(spelling.toLowerCase());
+    }
     m.values.push(trimWs(head, colon + 1, end));
     last = m.values.length - 1;
     pos = eol + 1;
   }
 
-  checkCoreHeaders(msg);
+  checkCoreHeaders(msg, counts);
 
   // ---- body (RFC 3261 §18.3) --------------------------------------------------------------
   const available = buf.length - bodyStart;
@@ -234,32 +244,42 @@ export function salvage(msg: SIPMessage): SalvagedHeaders | undefined {
   return { via, from, to, callId, cseq };
 }
 
+/** Headers the parser counts (RFC 3261 §8.1.1 mandatory ones, and those that must be single). */
+const enum Core {
+  Via,
+  From,
+  To,
+  CallId,
+  CSeq,
+  MaxForwards,
+  ContentLength,
+  ContentType,
+}
+const CORE_COUNT = 8;
+/** Canonical names by Core index; after Via, in the order duplicates are reported. */
+const CORE_NAMES = ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length', 'Content-Type'];
+/** Fields of each Core header in the message being parsed (reset by every parse; never re-entered). */
+const CORE_COUNTS = new Int32Array(CORE_COUNT);
+/** Core index of each HEADER_DEFS id, -1 for the others. */
+const CORE_OF = new Int8Array(HEADER_DEFS.length).fill(-1);
+for (let c = 0; c < CORE_COUNT; c++) CORE_OF[HEADER_DEFS.findIndex((d) => d.name === CORE_NAMES[c])] = c;
+
 /**
  * The checks that make a message processable (RFC 3261 §8.1.1, §8.2.2, §20): mandatory headers
  * present once, and parseable. Refusals of requests carry salvage for the 400.
  */
-function checkCoreHeaders(msg: SIPRequest | SIPResponse): void {
+function checkCoreHeaders(msg: SIPRequest | SIPResponse, counts: Int32Array): void {
   const request = msg.isRequest;
-  const keys = (msg as unknown as { keys: string[] }).keys;
-  let via = 0, from = 0, to = 0, callId = 0, cseq = 0, maxForwards = 0, contentLength = 0, contentType = 0;
-  for (let i = 0; i < keys.length; i++) {
-    switch (keys[i]) {
-      case 'via': via++; break;
-      case 'from': from++; break;
-      case 'to': to++; break;
-      case 'call-id': callId++; break;
-      case 'cseq': cseq++; break;
-      case 'max-forwards': maxForwards++; break;
-      case 'content-length': contentLength++; break;
-      case 'content-type': contentType++; break;
-    }
-  }
-  const missing = [via ? '' : 'Via', from ? '' : 'From', to ? '' : 'To', callId ? '' : 'Call-ID', cseq ? '' : 'CSeq'].filter(Boolean);
-  if (missing.length) {
+  if (counts[Core.Via] === 0 || counts[Core.From] === 0 || counts[Core.To] === 0 || counts[Core.CallId] === 0 || counts[Core.CSeq] === 0) {
+    const missing = [counts[Core.Via] ? '' : 'Via', counts[Core.From] ? '' : 'From', counts[Core.To] ? '' : 'To', counts[Core.CallId] ? '' : 'Call-ID', counts[Core.CSeq] ? '' : 'CSeq'].filter(Boolean);
     throw refuse(`missing mandatory header${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (RFC 3261 §8.1.1)`, request, { header: missing[0], salvage: salvage(msg) });
   }
-  const dup = from > 1 ? 'From' : to > 1 ? 'To' : callId > 1 ? 'Call-ID' : cseq > 1 ? 'CSeq' : maxForwards > 1 ? 'Max-Forwards' : contentLength > 1 ? 'Content-Length' : contentType > 1 ? 'Content-Type' : '';
-  if (dup) throw refuse(`more than one ${dup} header (RFC 3261 §7.3.1)`, request, { header: dup, salvage: salvage(msg) });
+  for (let c = Core.From; c < CORE_COUNT; c++) {
+    if (counts[c] > 1) {
+      const dup = CORE_NAMES[c];
+      throw refuse(`more than one ${dup} header (RFC 3261 §7.3.1)`, request, { header: dup, salvage: salvage(msg) });
+    }
+  }
   try {
     // Each getter parses and caches; a malformed value throws SIPParseError naming its header.
     msg.via;

@@ -11,6 +11,11 @@
 import { SIPBuildError, SIPParseError } from '../errors.js';
 import { Params, Scanner, TOKEN, isToken } from '../grammar.js';
 
+/** Input echoed in an error message, cut short. */
+function show(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 export type ChallengeHeader = 'WWW-Authenticate' | 'Proxy-Authenticate';
 export type CredentialsHeader = 'Authorization' | 'Proxy-Authorization';
 
@@ -103,18 +108,18 @@ function guard<T>(header: string, fn: () => T): T {
 
 function checkBuildParams(params: Params): void {
   for (const [name, value] of params.entries()) {
-    if (!isToken(name)) throw new SIPBuildError(`auth-param name '${name}' is not a token`);
-    if (value === null) throw new SIPBuildError(`auth-param '${name}' needs a value`);
+    if (!isToken(name)) throw new SIPBuildError(`auth-param name '${show(name)}' is not a token`);
+    if (value === null) throw new SIPBuildError(`auth-param '${show(name)}' needs a value`);
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
-      if (c === 13 || c === 10) throw new SIPBuildError(`auth-param '${name}' holds CR or LF`);
+      if (c === 13 || c === 10) throw new SIPBuildError(`auth-param '${show(name)}' holds CR or LF`);
     }
   }
 }
 
 /** Decode an RFC 8187/5987 ext-value (`UTF-8''J%C3%A4s`), or undefined when malformed. */
 function decodeExtValue(v: string): string | undefined {
-  const m = /^([A-Za-z0-9!#$%&+^_`{}~-]+)'[A-Za-z0-9-]*'(.*)$/.exec(v);
+  const m = /^([A-Za-z0-9!#$%&+^_`{}~-]+)'[A-Za-z0-9-]*'([\s\S]*)$/.exec(v);
   if (!m) return undefined;
   const charset = m[1].toLowerCase();
   if (charset !== 'utf-8' && charset !== 'iso-8859-1') return undefined;
@@ -148,7 +153,7 @@ export abstract class AuthValue {
   readonly tokenParams: Set<string>;
 
   protected constructor(scheme: string, params: AuthParamsInit, options: AuthValueOptions) {
-    if (!isToken(scheme)) throw new SIPBuildError(`auth-scheme '${scheme}' is not a token`);
+    if (!isToken(scheme)) throw new SIPBuildError(`auth-scheme '${show(scheme)}' is not a token`);
     this.scheme = scheme;
     this.params = Params.from(params);
     checkBuildParams(this.params);
@@ -285,7 +290,7 @@ export class Challenge extends AuthValue {
     if (init.qop !== undefined) {
       const list = typeof init.qop === 'string' ? [init.qop] : init.qop;
       if (list.length === 0) throw new SIPBuildError('qop needs at least one qop-value');
-      for (const q of list) if (!isToken(q)) throw new SIPBuildError(`qop-value '${q}' is not a token`);
+      for (const q of list) if (!isToken(q)) throw new SIPBuildError(`qop-value '${show(q)}' is not a token`);
       p.add('qop', list.join(','));
     }
     if (init.charset !== undefined) {
@@ -433,11 +438,21 @@ function addExtra(p: Params, extra: Record<string, string> | undefined): void {
   }
 }
 
-function splitList(v: string, sep: string): string[] {
+/** Split on `sep` (',', or ' ' which also means HTAB), dropping SP/HTAB around elements and empty ones. Linear. */
+function splitList(v: string, sep: ',' | ' '): string[] {
   const out: string[] = [];
-  for (const part of v.split(sep)) {
-    const t = part.replace(/^[ \t]+|[ \t]+$/g, '');
-    if (t.length > 0) out.push(t);
+  const sepCode = sep.charCodeAt(0);
+  let i = 0;
+  while (i < v.length) {
+    let c = v.charCodeAt(i);
+    while (i < v.length && (c === SP || c === HT || c === sepCode)) c = v.charCodeAt(++i);
+    const start = i;
+    let end = i;
+    while (i < v.length && c !== sepCode && !(sepCode === SP && c === HT)) {
+      if (c !== SP && c !== HT) end = i + 1;
+      c = v.charCodeAt(++i);
+    }
+    if (end > start) out.push(v.slice(start, end));
   }
   return out;
 }
@@ -487,15 +502,16 @@ function readItem(s: Scanner): { item: AuthItem; more: boolean } {
   const afterScheme = s.pos;
   const item: AuthItem = { scheme, at, token68: undefined, params: new Params(), offsets: [], tokenNames: [] };
   s.skipWs();
-  if (s.peek() === EQUAL) s.fail(`expected auth-scheme, found auth-param '${scheme}'`, at);
+  if (s.peek() === EQUAL) s.fail(`expected auth-scheme, found auth-param '${show(scheme)}'`, at);
   if (s.done()) return { item, more: false };
   if (s.peek() === COMMA) {
     nextElement(s);
     return { item, more: true };
   }
-  if (s.pos === afterScheme) s.fail(`expected whitespace after auth-scheme '${scheme}'`);
+  if (s.pos === afterScheme) s.fail(`expected whitespace after auth-scheme '${show(scheme)}'`);
 
-  const t68 = readToken68(s);
+  // Digest never uses token68 (RFC 7616 §3.3), so its errors are reported at auth-param level.
+  const t68 = isDigestScheme(scheme) ? undefined : readToken68(s);
   if (t68 !== undefined) {
     item.token68 = t68;
     s.skipWs();
@@ -508,17 +524,17 @@ function readItem(s: Scanner): { item: AuthItem; more: boolean } {
   for (;;) {
     const pat = s.pos;
     const name = s.token('auth-param name');
-    if (!s.eat(EQUAL)) s.fail(`expected '=' after auth-param name '${name}'`);
+    if (!s.eat(EQUAL)) s.fail(`expected '=' after auth-param name '${show(name)}'`);
     let value: string;
     let quoted = false;
     if (s.peek() === DQUOTE) {
       value = s.quotedString();
       quoted = true;
     } else {
-      value = s.token(`token or quoted-string value for auth-param '${name}'`);
+      value = s.token(`token or quoted-string value for auth-param '${show(name)}'`);
     }
     const key = name.toLowerCase();
-    if (seen.has(key)) s.fail(`duplicate auth-param '${name}'`, pat);
+    if (seen.has(key)) s.fail(`duplicate auth-param '${show(name)}'`, pat);
     seen.add(key);
     item.params.add(name, value, quoted);
     item.offsets.push(pat);
@@ -526,7 +542,7 @@ function readItem(s: Scanner): { item: AuthItem; more: boolean } {
 
     s.skipWs();
     if (s.done()) return { item, more: false };
-    if (s.peek() !== COMMA) s.fail(`unexpected '${s.text[s.pos]}' after auth-param '${name}', expected ','`);
+    if (s.peek() !== COMMA) s.fail(`unexpected '${s.text[s.pos]}' after auth-param '${show(name)}', expected ','`);
     nextElement(s);
     // `name =` continues this challenge; any other token starts the next auth-scheme.
     const look = s.pos;
@@ -560,7 +576,7 @@ function checkDigest(s: Scanner, item: AuthItem, kind: 'challenge' | 'credential
         } else {
           const list = splitList(value, ',');
           if (list.length === 0) s.fail('qop-options needs at least one qop-value', at);
-          for (const q of list) if (!isToken(q)) s.fail(`qop-value '${q}' is not a token`, at);
+          for (const q of list) if (!isToken(q)) s.fail(`qop-value '${show(q)}' is not a token`, at);
         }
         break;
       case 'nc':

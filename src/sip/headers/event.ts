@@ -13,6 +13,11 @@
 import { SIPBuildError, SIPParseError } from '../errors.js';
 import { Params, Scanner, isToken } from '../grammar.js';
 
+/** Input echoed in an error message, cut short. */
+function show(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 /** What `Params.from` accepts: a record of values, or another `Params` to copy. */
 export type EventParamsInit = Parameters<typeof Params.from>[0];
 
@@ -44,17 +49,17 @@ function checkParsedParams(s: Scanner, params: Params, at: number): void {
   const seen = new Set<string>();
   for (const [name, v] of params.entries()) {
     const key = name.toLowerCase();
-    if (seen.has(key)) s.fail(`duplicate parameter '${name}'`, at);
+    if (seen.has(key)) s.fail(`duplicate parameter '${show(name)}'`, at);
     seen.add(key);
-    if (v !== null && hasControl(v)) s.fail(`control character in parameter '${name}'`, at);
+    if (v !== null && hasControl(v)) s.fail(`control character in parameter '${show(name)}'`, at);
   }
 }
 
 function checkBuildParams(params: Params): void {
   for (const [name, v] of params.entries()) {
-    if (!isToken(name)) throw new SIPBuildError(`parameter name '${name}' is not a token`);
+    if (!isToken(name)) throw new SIPBuildError(`parameter name '${show(name)}' is not a token`);
     if (v !== null && hasControl(v)) {
-      throw new SIPBuildError(`parameter '${name}' holds a control character`);
+      throw new SIPBuildError(`parameter '${show(name)}' holds a control character`);
     }
   }
 }
@@ -93,7 +98,7 @@ export class EventHeader {
   readonly params: Params;
 
   constructor(event: string, params?: EventParamsInit) {
-    if (!isEventType(event)) throw new SIPBuildError(`'${event}' is not an event-type`);
+    if (!isEventType(event)) throw new SIPBuildError(`'${show(event)}' is not an event-type`);
     this.event = event;
     this.params = Params.from(params);
     checkBuildParams(this.params);
@@ -148,7 +153,7 @@ export function parseEvent(value: string, header = 'Event'): EventHeader {
     s.skipWs();
     const start = s.pos;
     const event = s.token('event-type');
-    if (!isEventType(event)) s.fail(`'${event}' is not an event-type (empty package or template)`, start);
+    if (!isEventType(event)) s.fail(`'${show(event)}' is not an event-type (empty package or template)`, start);
     const at = s.pos;
     const params = s.params();
     s.expectEnd(`';' or end of value`);

@@ -11,6 +11,11 @@
 import { SIPBuildError, SIPParseError } from '../errors.js';
 import { Params, Scanner, isToken } from '../grammar.js';
 
+/** Input echoed in an error message, cut short. */
+function show(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 /** What `Params.from` accepts: a record of values, or another `Params` to copy. */
 export type MediaParamsInit = Parameters<typeof Params.from>[0];
 
@@ -63,15 +68,15 @@ function quoteValue(s: string): string {
  */
 function checkBuildParams(params: Params, what: string, needValue: boolean, escapesControls: boolean): void {
   for (const [name, value] of params.entries()) {
-    if (!isToken(name)) throw new SIPBuildError(`${what} name '${name}' is not a token`);
+    if (!isToken(name)) throw new SIPBuildError(`${what} name '${show(name)}' is not a token`);
     if (value === null) {
-      if (needValue) throw new SIPBuildError(`${what} '${name}' needs a value`);
+      if (needValue) throw new SIPBuildError(`${what} '${show(name)}' needs a value`);
       continue;
     }
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
       if (c === 13 || c === 10 || (!escapesControls && c < 0x20 && c !== HT)) {
-        throw new SIPBuildError(`${what} '${name}' holds a control character`);
+        throw new SIPBuildError(`${what} '${show(name)}' holds a control character`);
       }
     }
   }
@@ -88,7 +93,7 @@ function hasControl(v: string): boolean {
 /** Reads `m-type SLASH m-subtype`. */
 function readTypeSubtype(s: Scanner): [string, string] {
   const type = s.token('m-type');
-  if (!s.eat(SLASH)) s.fail(`expected '/' after m-type '${type}'`);
+  if (!s.eat(SLASH)) s.fail(`expected '/' after m-type '${show(type)}'`);
   const subtype = s.token('m-subtype');
   return [type, subtype];
 }
@@ -101,7 +106,7 @@ export class MediaType {
   readonly params: Params;
 
   constructor(type: string, subtype: string, params?: MediaParamsInit) {
-    if (!isToken(type) || type === '*') throw new SIPBuildError(`m-type '${type}' is not a token`);
+    if (!isToken(type) || type === '*') throw new SIPBuildError(`m-type '${show(type)}' is not a token`);
     if (!isToken(subtype) || subtype === '*') throw new SIPBuildError(`m-subtype '${subtype}' is not a token`);
     this.type = type;
     this.subtype = subtype;
@@ -134,9 +139,18 @@ export class MediaType {
     return this.mime === mime.toLowerCase();
   }
 
-  /** Same type/subtype (case-insensitive) and the same parameters (RFC 3261 §7.3.1). */
+  /**
+   * Same type/subtype (case-insensitive) and the same parameters: names case-insensitive,
+   * quoting irrelevant (RFC 2045 §5.1), values exact except `charset` (RFC 2046 §4.1.2).
+   */
   equals(other: MediaType): boolean {
-    return this.mime === other.mime && this.params.equals(other.params);
+    if (this.mime !== other.mime || this.params.size !== other.params.size) return false;
+    for (const [name, value] of this.params.entries()) {
+      const o = other.params.get(name);
+      if (o === undefined || o === null || value === null) return false;
+      if (name.toLowerCase() === 'charset' ? o.toLowerCase() !== value.toLowerCase() : o !== value) return false;
+    }
+    return true;
   }
 
   toString(): string {
@@ -173,11 +187,11 @@ export function parseMediaType(value: string, header = 'Content-Type'): MediaTyp
     while (s.eat(SEMI)) {
       const at = s.pos;
       const name = s.token('m-attribute');
-      if (!s.eat(EQUAL)) s.fail(`expected '=' after m-attribute '${name}'`);
+      if (!s.eat(EQUAL)) s.fail(`expected '=' after m-attribute '${show(name)}'`);
       const quoted = s.peek() === DQUOTE;
-      const v = quoted ? s.quotedString() : s.token(`token or quoted-string m-value for '${name}'`);
+      const v = quoted ? s.quotedString() : s.token(`token or quoted-string m-value for '${show(name)}'`);
       const key = name.toLowerCase();
-      if (seen.has(key)) s.fail(`duplicate m-parameter '${name}'`, at);
+      if (seen.has(key)) s.fail(`duplicate m-parameter '${show(name)}'`, at);
       seen.add(key);
       params.add(name, v, quoted);
     }
@@ -202,9 +216,9 @@ export class MediaRange {
   readonly params: Params;
 
   constructor(type: string, subtype: string, params?: MediaParamsInit) {
-    if (!isToken(type)) throw new SIPBuildError(`m-type '${type}' is not a token`);
+    if (!isToken(type)) throw new SIPBuildError(`m-type '${show(type)}' is not a token`);
     if (!isToken(subtype)) throw new SIPBuildError(`m-subtype '${subtype}' is not a token`);
-    if (type === '*' && subtype !== '*') throw new SIPBuildError(`'*/${subtype}' is not a media-range`);
+    if (type === '*' && subtype !== '*') throw new SIPBuildError(`'*/${show(subtype)}' is not a media-range`);
     this.type = type;
     this.subtype = subtype;
     this.params = Params.from(params);
@@ -248,9 +262,12 @@ export class MediaRange {
     return this.mediaParams.size > 0 ? 3 : 2;
   }
 
-  /** Whether `mediaType` falls within this range (type, subtype and every media parameter). */
+  /**
+   * Whether `mediaType` falls within this range: type, subtype and every media parameter
+   * (values case-insensitive). A string is parsed as a Content-Type value.
+   */
   matches(mediaType: MediaType | string): boolean {
-    const mt = typeof mediaType === 'string' ? MediaType.of(mediaType) : mediaType;
+    const mt = typeof mediaType === 'string' ? parseMediaType(mediaType) : mediaType;
     if (this.type !== '*') {
       if (this.type.toLowerCase() !== mt.type.toLowerCase()) return false;
       if (this.subtype !== '*' && this.subtype.toLowerCase() !== mt.subtype.toLowerCase()) return false;
@@ -290,18 +307,18 @@ export function parseAccept(value: string, header = 'Accept'): MediaRange[] {
     do {
       const start = s.pos;
       const [type, subtype] = readTypeSubtype(s);
-      if (type === '*' && subtype !== '*') s.fail(`'*/${subtype}' is not a media-range`, start);
+      if (type === '*' && subtype !== '*') s.fail(`'*/${show(subtype)}' is not a media-range`, start);
       const at = s.pos;
       const params = s.params();
       const seen = new Set<string>();
       for (const [name, v] of params.entries()) {
         const key = name.toLowerCase();
-        if (seen.has(key)) s.fail(`duplicate parameter '${name}'`, at);
+        if (seen.has(key)) s.fail(`duplicate parameter '${show(name)}'`, at);
         seen.add(key);
         if (key === 'q' && (v === null || !QVALUE.test(v))) {
-          s.fail(`q '${v ?? ''}' is not a qvalue (0 to 1, at most 3 decimals)`, at);
+          s.fail(`q '${show(v ?? '')}' is not a qvalue (0 to 1, at most 3 decimals)`, at);
         }
-        if (v !== null && hasControl(v)) s.fail(`control character in parameter '${name}'`, at);
+        if (v !== null && hasControl(v)) s.fail(`control character in parameter '${show(name)}'`, at);
       }
       out.push(new MediaRange(type, subtype, params));
     } while (s.listNext('Accept'));
@@ -316,10 +333,11 @@ export function formatAccept(ranges: readonly MediaRange[]): string {
 
 /**
  * Whether a body of `mediaType` is acceptable under these Accept ranges: the most specific
- * matching range decides, and it must have q > 0. An empty list accepts nothing.
+ * matching range decides, and it must have q > 0. An empty list accepts nothing. A string is
+ * parsed as a Content-Type value (SIPParseError when malformed).
  */
 export function acceptsMediaType(ranges: readonly MediaRange[], mediaType: MediaType | string): boolean {
-  const mt = typeof mediaType === 'string' ? MediaType.of(mediaType) : mediaType;
+  const mt = typeof mediaType === 'string' ? parseMediaType(mediaType) : mediaType;
   let best: MediaRange | undefined;
   for (const r of ranges) {
     if (!r.matches(mt)) continue;

@@ -14,6 +14,11 @@
 import { SIPBuildError, SIPParseError } from '../errors.js';
 import { Params, Scanner, WORD, isToken } from '../grammar.js';
 
+/** Input echoed in an error message, cut short. */
+function show(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 /** What `Params.from` accepts: a record of values, or another `Params` to copy. */
 export type ReplacesParamsInit = Parameters<typeof Params.from>[0];
 
@@ -95,9 +100,9 @@ export class Replaces {
     this.earlyOnly = init.earlyOnly === true;
     this.params = Params.from(init.params);
     for (const [name, v] of this.params.entries()) {
-      if (!isToken(name)) throw new SIPBuildError(`parameter name '${name}' is not a token`);
-      if (v !== null && hasControl(v)) throw new SIPBuildError(`parameter '${name}' holds a control character`);
-      if (RESERVED.includes(name.toLowerCase())) throw new SIPBuildError(`give '${name}' as a field, not in params`);
+      if (!isToken(name)) throw new SIPBuildError(`parameter name '${show(name)}' is not a token`);
+      if (v !== null && hasControl(v)) throw new SIPBuildError(`parameter '${show(name)}' holds a control character`);
+      if (RESERVED.includes(name.toLowerCase())) throw new SIPBuildError(`give '${show(name)}' as a field, not in params`);
     }
   }
 
@@ -141,9 +146,9 @@ export function parseReplaces(value: string, header = 'Replaces'): Replaces {
     let earlyOnly = false;
     for (const [name, v] of all.entries()) {
       const key = name.toLowerCase();
-      if (seen.has(key)) s.fail(`duplicate parameter '${name}'`, at);
+      if (seen.has(key)) s.fail(`duplicate parameter '${show(name)}'`, at);
       seen.add(key);
-      if (v !== null && hasControl(v)) s.fail(`control character in parameter '${name}'`, at);
+      if (v !== null && hasControl(v)) s.fail(`control character in parameter '${show(name)}'`, at);
       if (key === 'to-tag' || key === 'from-tag') {
         if (v === null || !isToken(v)) s.fail(`${key} must be a token`, at);
         if (key === 'to-tag') toTag = v;

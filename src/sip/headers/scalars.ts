@@ -16,6 +16,11 @@
 import { SIPBuildError, SIPParseError } from '../errors.js';
 import { Params, Scanner, isToken } from '../grammar.js';
 
+/** Input echoed in an error message, cut short. */
+function show(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 /** delta-seconds upper bound (2^32-1). */
 export const MAX_DELTA_SECONDS = 0xffffffff;
 /** Content-Length upper bound (2^31-1). */
@@ -354,8 +359,8 @@ export class RetryAfter {
     this.comment = comment;
     this.params = Params.from(params);
     for (const [name, v] of this.params.entries()) {
-      if (!isToken(name)) throw new SIPBuildError(`parameter name '${name}' is not a token`);
-      if (v !== null && hasControl(v)) throw new SIPBuildError(`parameter '${name}' holds a control character`);
+      if (!isToken(name)) throw new SIPBuildError(`parameter name '${show(name)}' is not a token`);
+      if (v !== null && hasControl(v)) throw new SIPBuildError(`parameter '${show(name)}' holds a control character`);
     }
     const d = this.params.get('duration');
     if (d !== undefined && (d === null || !isDelta(d))) throw new SIPBuildError('duration must be delta-seconds');
@@ -411,9 +416,9 @@ export function parseRetryAfter(value: string): RetryAfter {
     const seen = new Set<string>();
     for (const [name, v] of params.entries()) {
       const key = name.toLowerCase();
-      if (seen.has(key)) s.fail(`duplicate parameter '${name}'`, at);
+      if (seen.has(key)) s.fail(`duplicate parameter '${show(name)}'`, at);
       seen.add(key);
-      if (v !== null && hasControl(v)) s.fail(`control character in parameter '${name}'`, at);
+      if (v !== null && hasControl(v)) s.fail(`control character in parameter '${show(name)}'`, at);
       if (key === 'duration' && (v === null || !isDelta(v))) s.fail('duration must be delta-seconds', at);
     }
     return new RetryAfter(seconds, comment, params);

@@ -9,6 +9,11 @@
 import { SIPBuildError, SIPParseError } from '../errors.js';
 import { Params, Scanner, isToken } from '../grammar.js';
 
+/** Input echoed in an error message, cut short. */
+function show(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 /** What `Params.from` accepts: a record of values, or another `Params` to copy. */
 export type SessionTimerParamsInit = Parameters<typeof Params.from>[0];
 
@@ -46,8 +51,8 @@ function checkSeconds(n: number, what: string): void {
 
 function checkBuildParams(params: Params, reserved?: string): void {
   for (const [name, v] of params.entries()) {
-    if (!isToken(name)) throw new SIPBuildError(`parameter name '${name}' is not a token`);
-    if (v !== null && hasControl(v)) throw new SIPBuildError(`parameter '${name}' holds a control character`);
+    if (!isToken(name)) throw new SIPBuildError(`parameter name '${show(name)}' is not a token`);
+    if (v !== null && hasControl(v)) throw new SIPBuildError(`parameter '${show(name)}' holds a control character`);
     if (reserved && name.toLowerCase() === reserved) throw new SIPBuildError(`give '${reserved}' as a field, not in params`);
   }
 }
@@ -62,9 +67,9 @@ function readDeltaAndParams(s: Scanner): { seconds: number; params: Params; at: 
   const seen = new Set<string>();
   for (const [name, v] of params.entries()) {
     const key = name.toLowerCase();
-    if (seen.has(key)) s.fail(`duplicate parameter '${name}'`, at);
+    if (seen.has(key)) s.fail(`duplicate parameter '${show(name)}'`, at);
     seen.add(key);
-    if (v !== null && hasControl(v)) s.fail(`control character in parameter '${name}'`, at);
+    if (v !== null && hasControl(v)) s.fail(`control character in parameter '${show(name)}'`, at);
   }
   return { seconds, params, at };
 }

@@ -14,6 +14,11 @@ import { SIPBuildError, SIPParseError } from '../errors.js';
 import { Scanner, isToken } from '../grammar.js';
 import { isEventType } from './event.js';
 
+/** Input echoed in an error message, cut short. */
+function show(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 export type TokenListHeader =
   | 'Allow'
   | 'Supported'
@@ -89,7 +94,7 @@ export function parseTokenList(value: string, header: TokenListHeader | (string 
     do {
       const at = s.pos;
       const t = s.token(r.item);
-      if (!validItem(r.kind, t)) s.fail(`'${t}' is not a valid ${r.item}`, at);
+      if (!validItem(r.kind, t)) s.fail(`'${show(t)}' is not a valid ${r.item}`, at);
       out.push(t);
     } while (s.listNext(`${r.name} list`));
     return out;
@@ -107,7 +112,7 @@ export function formatTokenList(tokens: readonly string[], header: TokenListHead
   const r = ruleFor(header);
   if (tokens.length === 0 && !r.allowEmpty) throw new SIPBuildError(`${r.name} needs at least one ${r.item}`);
   for (const t of tokens) {
-    if (!isToken(t) || !validItem(r.kind, t)) throw new SIPBuildError(`'${t}' is not a valid ${r.item} for ${r.name}`);
+    if (!isToken(t) || !validItem(r.kind, t)) throw new SIPBuildError(`'${show(t)}' is not a valid ${r.item} for ${r.name}`);
   }
   return tokens.join(', ');
 }

@@ -16,6 +16,11 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { SIPBuildError, SIPParseError } from '../errors.js';
 import { Scanner, TOKEN } from '../grammar.js';
 
+/** Input echoed in an error message, cut short. */
+function show(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 /** The warn-codes of RFC 3261 §20.43. */
 export const WarnCode = {
   IncompatibleNetworkProtocol: 300,
@@ -97,7 +102,7 @@ function readWarnAgent(s: Scanner): string {
     const host = s.run(TOKEN);
     if (host.length === 0) s.fail('expected warn-agent (hostport or pseudonym)');
     if (s.peek() !== 58 /* : */) return host;
-    if (!isHostname(host) && !(host.length <= 15 && isIPv4(host))) s.fail(`'${host}' before ':' is not a host`, start);
+    if (!isHostname(host) && !(host.length <= 15 && isIPv4(host))) s.fail(`'${show(host)}' before ':' is not a host`, start);
   }
   if (s.peek() === 58) {
     s.pos++;

@@ -1,0 +1,8 @@
+// The pure XState machines. Each one is exported with its input, context and event types; the
+// running system (actors/) provides their named actions with `machine.provide({ actions })`.
+
+export * from './transaction-timers.js';
+export * from './invite-client-transaction.js';
+export * from './non-invite-client-transaction.js';
+export * from './invite-server-transaction.js';
+export * from './non-invite-server-transaction.js';
