@@ -38,8 +38,16 @@ export interface TransactionLayerOptions {
   clock?: Clock;
   /** Inspection observer, attached only while an inspector is connected (it costs 30-46%). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  /** Most live server transactions per source address before 503 (default 2,000). */
-  maxServerTransactionsPerSource?: number;
+  /**
+   * Most server transactions one source address may have waiting for a final response before
+   * its new requests get 503 (default 1,000): a peer sending faster than we answer is cut off.
+   */
+  maxPendingPerSource?: number;
+  /**
+   * Most live server transactions in all (default 200,000). Completed ones live on for Timer J /
+   * I so retransmissions are absorbed (§17.2); this bounds the memory they can take.
+   */
+  maxServerTransactions?: number;
   /** Retry-After (seconds) of that 503 (default 5). */
   retryAfter?: number;
   /** §18.1.1: requests larger than this that would go over UDP go over TCP (default 1300). */
@@ -104,6 +112,8 @@ interface ServerRecord extends ServerTransaction {
   source: string;
   /** False for requests the layer answers itself (a CANCEL, §9.2). */
   toUser: boolean;
+  /** Still counted in `pending` (no final response sent yet). */
+  pending: boolean;
   lastResponse: SIPResponse | undefined;
 }
 
@@ -116,6 +126,7 @@ export class TransactionLayer {
   readonly timers: TimerSettings;
   private readonly clients = new Map<string, ClientRecord>();
   private readonly servers = new Map<string, ServerRecord>();
+  /** Server transactions still waiting for a final response, per source address. */
   private readonly perSource = new Map<string, number>();
   private readonly ict;
   private readonly nict;
@@ -186,6 +197,7 @@ export class TransactionLayer {
         const r = server(context.id);
         if (!r || !event.response) return;
         r.lastResponse = event.response;
+        if (event.response.status >= 200) this.settle(r);
         this.reply(r, event.response);
       },
       resendResponse: ({ context }: Ctx) => {
@@ -213,9 +225,7 @@ export class TransactionLayer {
         const r = server(context.id);
         if (!r) return;
         this.servers.delete(context.id);
-        const n = (this.perSource.get(r.source) ?? 1) - 1;
-        if (n <= 0) this.perSource.delete(r.source);
-        else this.perSource.set(r.source, n);
+        this.settle(r);
       },
     };
     this.ist = inviteServerTransaction.provide({ actions: serverActions });
@@ -318,6 +328,15 @@ export class TransactionLayer {
     });
   }
 
+  /** The transaction has its final response (or is gone): it no longer counts as pending. */
+  private settle(r: ServerRecord): void {
+    if (!r.pending) return;
+    r.pending = false;
+    const n = (this.perSource.get(r.source) ?? 1) - 1;
+    if (n <= 0) this.perSource.delete(r.source);
+    else this.perSource.set(r.source, n);
+  }
+
   private createServer(request: SIPRequest, inbound: Inbound, key: string, toUser = true): ServerRecord {
     const source = inbound.source.address;
     const record = {
@@ -326,6 +345,7 @@ export class TransactionLayer {
       inbound,
       source,
       toUser,
+      pending: true,
       lastResponse: undefined,
       toTag: randomToken(10),
       respond: (response: SIPResponse) => record.actor.send({ type: 'respond', response }),
@@ -385,9 +405,12 @@ export class TransactionLayer {
       this.tu?.onAck?.(req, inbound);
       return;
     }
-    // Flood protection: a peer may not hold more than a bounded number of transactions open.
-    const limit = this.options.maxServerTransactionsPerSource ?? 2000;
-    if ((this.perSource.get(inbound.source.address) ?? 0) >= limit) {
+    // Flood protection: a peer may not keep more than a bounded number of requests waiting, and
+    // all peers together not more than a bounded number of transactions alive.
+    if (
+      (this.perSource.get(inbound.source.address) ?? 0) >= (this.options.maxPendingPerSource ?? 1000) ||
+      this.servers.size >= (this.options.maxServerTransactions ?? 200_000)
+    ) {
       this.replyStateless(req, inbound, 503, [['Retry-After', String(this.options.retryAfter ?? 5)]]);
       return;
     }

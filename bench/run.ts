@@ -1,5 +1,7 @@
 /**
  * `npm run bench` — runs every `bench/*.bench.ts`, in name order, one after the other.
+ * The benchmarks run compiled by tsc (into .bench-build/), as users run the package: tsx's
+ * on-the-fly transform adds helper calls that would slow sipstate's code and not the peers'.
  *
  * Convention: a benchmark file is named `<name>.bench.ts` and exports
  *   `export async function run(): Promise<void>`
@@ -21,7 +23,7 @@ interface BenchModule {
 const here = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
 const files = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => f.endsWith('.bench.ts') || f.endsWith('.bench.js'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 
@@ -32,7 +34,7 @@ if (files.length === 0) {
 
 let failed = 0;
 for (const file of files) {
-  const name = file.slice(0, -'.bench.ts'.length);
+  const name = file.replace(/\.bench\.[jt]s$/, '');
   console.log(`\n=== ${name} ${'='.repeat(Math.max(0, 74 - name.length))}`);
   try {
     const mod = (await import(pathToFileURL(`${here}/${file}`).href)) as BenchModule;

@@ -7,7 +7,7 @@
  * Pure: every effect is a named placeholder action that the running system replaces with
  * `nonInviteServerTransaction.provide({ actions })`; every timer is a named delay.
  */
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { SIPRequest, SIPResponse } from '../src/sip/message.js';
 import { type TimerSettings, timerJ } from './transaction-timers.js';
 
@@ -90,8 +90,8 @@ export const nonInviteServerTransaction = setup({
           // the "Trying" state [or "Proceeding"], the transaction MUST enter the "Completed"
           // state, and the response MUST be passed to the transport layer for transmission."
           // Timer J is zero on reliable transports: straight to Terminated.
-          { guard: 'reliable', target: 'terminated', actions: 'sendResponse' },
-          { target: 'completed', actions: ['sendResponse', 'storeResponse'] },
+          { guard: and(['isFinal', 'reliable']), target: 'terminated', actions: 'sendResponse' },
+          { guard: 'isFinal', target: 'completed', actions: ['sendResponse', 'storeResponse'] },
         ],
         transportError: { target: 'terminated', actions: 'reportTransportError' },
       },
@@ -106,8 +106,8 @@ export const nonInviteServerTransaction = setup({
           // "Any further provisional responses that are received from the TU while in the
           // "Proceeding" state MUST be passed to the transport layer for transmission."
           { guard: 'isProvisional', actions: ['sendResponse', 'storeResponse'] },
-          { guard: 'reliable', target: 'terminated', actions: 'sendResponse' },
-          { target: 'completed', actions: ['sendResponse', 'storeResponse'] },
+          { guard: and(['isFinal', 'reliable']), target: 'terminated', actions: 'sendResponse' },
+          { guard: 'isFinal', target: 'completed', actions: ['sendResponse', 'storeResponse'] },
         ],
         // §17.2.4: "the server transaction SHOULD inform the TU that a failure has occurred, and
         // SHOULD transition to the terminated state." (Figure 8.)

@@ -178,7 +178,7 @@ export class StreamListener {
     });
   }
 
-  /** Stop listening and destroy any socket still in its TLS handshake. */
+  /** Stop listening and destroy the sockets still open (in a TLS handshake, or lingering after their connection closed). */
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());

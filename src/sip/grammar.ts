@@ -53,6 +53,26 @@ export function quote(s: string): string {
   return out + '"';
 }
 
+/** The index of the first character at or after `i` that is not SP or HTAB. */
+export function skipWsAt(t: string, i: number, end: number): number {
+  while (i < end) {
+    const c = t.charCodeAt(i);
+    if (c !== C.SP && c !== C.HT) break;
+    i++;
+  }
+  return i;
+}
+
+/** The index of the first character at or after `i` that is not in the class `table`. */
+export function runAt(t: string, i: number, end: number, table: Uint8Array): number {
+  while (i < end) {
+    const c = t.charCodeAt(i);
+    if (c >= 128 || table[c] !== 1) break;
+    i++;
+  }
+  return i;
+}
+
 /** A cursor over one header value. Errors name the header and the character offset. */
 export class Scanner {
   pos = 0;
@@ -195,27 +215,44 @@ export class Scanner {
   /**
    * `*( SEMI generic-param )` where generic-param = token [ EQUAL gen-value ] and
    * gen-value = token / host / quoted-string. Stops before a COMMA or the end.
+   * SEMI and EQUAL may have whitespace on both sides (RFC 3261 §25.1). Written as one forward
+   * scan with local indexes because every Via, From, To and Contact goes through it.
    */
   params(into: Params = new Params()): Params {
+    const t = this.text;
+    const end = this.end;
+    let p = this.pos;
     for (;;) {
-      const save = this.pos;
-      this.skipWs();
-      if (this.peek() !== C.SEMI) {
-        this.pos = save;
+      let q = skipWsAt(t, p, end);
+      if (q >= end || t.charCodeAt(q) !== C.SEMI) {
+        this.pos = p;
         return into;
       }
-      this.pos++;
-      this.skipWs();
-      const name = this.token('parameter name');
+      q = skipWsAt(t, q + 1, end);
+      const nameEnd = runAt(t, q, end, TOKEN);
+      if (nameEnd === q) {
+        this.pos = q;
+        this.fail('expected parameter name');
+      }
+      const name = t.slice(q, nameEnd);
       let value: string | null = null;
       let quoted = false;
-      if (this.eat(C.EQUAL)) {
-        if (this.peek() === C.DQUOTE) {
+      p = nameEnd;
+      let r = skipWsAt(t, nameEnd, end);
+      if (r < end && t.charCodeAt(r) === C.EQUAL) {
+        r = skipWsAt(t, r + 1, end);
+        if (r < end && t.charCodeAt(r) === C.DQUOTE) {
+          this.pos = r;
           value = this.quotedString();
           quoted = true;
+          p = this.pos;
         } else {
-          value = this.run(GEN_VALUE);
-          if (value.length === 0) this.fail(`empty value for parameter '${name}'`);
+          p = runAt(t, r, end, GEN_VALUE);
+          if (p === r) {
+            this.pos = r;
+            this.fail(`empty value for parameter '${name}'`);
+          }
+          value = t.slice(r, p);
         }
       }
       into.add(name, value, quoted);
@@ -239,10 +276,12 @@ export class Scanner {
  * values kept as received. A flag parameter (`;lr`) has the value `null`.
  */
 export class Params {
-  private readonly names: string[] = [];
-  private readonly keys: string[] = [];
-  private readonly values: (string | null)[] = [];
-  private readonly quotedFlags: boolean[] = [];
+  /**
+   * Four entries per parameter: name as written, lower-case key, value, quoted flag. One flat
+   * array rather than four parallel ones: a parameter list is built for nearly every header
+   * and URI parsed, and this keeps it to one small allocation.
+   */
+  private readonly list: (string | null | boolean)[] = [];
 
   static from(init: Record<string, string | null | number | boolean | undefined> | Params | undefined): Params {
     if (init instanceof Params) return init.clone();
@@ -257,24 +296,37 @@ export class Params {
   }
 
   get size(): number {
-    return this.names.length;
+    return this.list.length >> 2;
+  }
+
+  private nameAt(i: number): string {
+    return this.list[i * 4] as string;
+  }
+
+  private keyAt(i: number): string {
+    return this.list[i * 4 + 1] as string;
+  }
+
+  private valueAt(i: number): string | null {
+    return this.list[i * 4 + 2] as string | null;
+  }
+
+  private quotedAt(i: number): boolean {
+    return this.list[i * 4 + 3] as boolean;
   }
 
   add(name: string, value: string | null, quoted = false): this {
-    this.names.push(name);
-    this.keys.push(name.toLowerCase());
-    this.values.push(value);
-    this.quotedFlags.push(quoted);
+    this.list.push(name, name.toLowerCase(), value, quoted);
     return this;
   }
 
   private index(name: string): number {
-    const keys = this.keys;
+    const list = this.list;
     // Fast path: most lookups use the lower-case name already.
-    for (let i = 0; i < keys.length; i++) if (keys[i] === name) return i;
+    for (let i = 1; i < list.length; i += 4) if (list[i] === name) return i >> 2;
     const key = name.toLowerCase();
     if (key === name) return -1;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+    for (let i = 1; i < list.length; i += 4) if (list[i] === key) return i >> 2;
     return -1;
   }
 
@@ -285,65 +337,64 @@ export class Params {
   /** The value, `null` for a flag parameter, `undefined` when absent. */
   get(name: string): string | null | undefined {
     const i = this.index(name);
-    return i < 0 ? undefined : this.values[i];
+    return i < 0 ? undefined : this.valueAt(i);
   }
 
   set(name: string, value: string | null, quoted = false): this {
     const i = this.index(name);
     if (i < 0) return this.add(name, value, quoted);
-    this.values[i] = value;
-    this.quotedFlags[i] = quoted;
+    this.list[i * 4 + 2] = value;
+    this.list[i * 4 + 3] = quoted;
     return this;
   }
 
   delete(name: string): boolean {
     const i = this.index(name);
     if (i < 0) return false;
-    this.names.splice(i, 1);
-    this.keys.splice(i, 1);
-    this.values.splice(i, 1);
-    this.quotedFlags.splice(i, 1);
+    this.list.splice(i * 4, 4);
     return true;
   }
 
   *entries(): IterableIterator<[string, string | null]> {
-    for (let i = 0; i < this.names.length; i++) yield [this.names[i], this.values[i]];
+    for (let i = 0; i < this.size; i++) yield [this.nameAt(i), this.valueAt(i)];
   }
 
   clone(): Params {
     const p = new Params();
-    for (let i = 0; i < this.names.length; i++) p.add(this.names[i], this.values[i], this.quotedFlags[i]);
+    const from = this.list;
+    const to = p.list;
+    for (let i = 0; i < from.length; i++) to.push(from[i]);
     return p;
   }
 
   /** Equal as sets with case-insensitive names; values compared case-insensitively unless quoted. */
   equals(other: Params): boolean {
     if (other.size !== this.size) return false;
-    for (let i = 0; i < this.names.length; i++) {
-      const j = other.index(this.keys[i]);
+    for (let i = 0; i < this.size; i++) {
+      const j = other.index(this.keyAt(i));
       if (j < 0) return false;
-      const a = this.values[i];
-      const b = other.values[j];
+      const a = this.valueAt(i);
+      const b = other.valueAt(j);
       if (a === b) continue;
       if (a === null || b === null) return false;
-      if (this.quotedFlags[i] || other.quotedFlags[j] ? a !== b : a.toLowerCase() !== b.toLowerCase()) return false;
+      if (this.quotedAt(i) || other.quotedAt(j) ? a !== b : a.toLowerCase() !== b.toLowerCase()) return false;
     }
     return true;
   }
 
   toJSON(): Record<string, string | null> {
     const o: Record<string, string | null> = {};
-    for (let i = 0; i < this.names.length; i++) o[this.names[i]] = this.values[i];
+    for (let i = 0; i < this.size; i++) o[this.nameAt(i)] = this.valueAt(i);
     return o;
   }
 
   /** `;name=value;flag` — quoted values re-quoted, others written as received. */
   toString(): string {
     let s = '';
-    for (let i = 0; i < this.names.length; i++) {
-      s += ';' + this.names[i];
-      const v = this.values[i];
-      if (v !== null) s += '=' + (this.quotedFlags[i] || !isGenValue(v) ? quote(v) : v);
+    for (let i = 0; i < this.size; i++) {
+      s += ';' + this.nameAt(i);
+      const v = this.valueAt(i);
+      if (v !== null) s += '=' + (this.quotedAt(i) || !isGenValue(v) ? quote(v) : v);
     }
     return s;
   }

@@ -2,6 +2,7 @@
  * Header names: canonical spelling, compact forms, and whether a header's grammar is a
  * comma-separated list (RFC 3261 §7.3.1: only those may be split on commas or combined).
  */
+import { TOKEN } from './grammar.js';
 
 export interface HeaderDef {
   /** Canonical spelling used on output, e.g. `Call-ID`, `WWW-Authenticate`. */
@@ -161,12 +162,24 @@ function sameName(text: string, start: number, end: number, spelling: string): b
   return true;
 }
 
+/** lookupHeader's answer when text[start, end) is empty or not a token. */
+export const NOT_A_TOKEN = -2;
+
 /**
- * The id of the known header spelled text[start, end) (any case; compact forms included), or
- * -1. The same answer as `headerDef` for a token, computed without allocating.
+ * The id of the known header spelled text[start, end) (any case; compact forms included), -1
+ * for another token, NOT_A_TOKEN when it is not a token (RFC 3261 §25.1, header-name = token).
+ * The same answer as `headerDef` for a token, computed in one pass over the name that both
+ * checks the characters and hashes them, without allocating.
  */
 export function lookupHeader(text: string, start: number, end: number): number {
-  let slot = hashName(text, start, end);
+  if (end <= start) return NOT_A_TOKEN;
+  let h = end - start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TOKEN[c] !== 1) return NOT_A_TOKEN;
+    h = (Math.imul(h, 31) + fold(c)) | 0;
+  }
+  let slot = (h ^ (h >>> 9)) & (TABLE_SIZE - 1);
   for (;;) {
     const id = TABLE_IDS[slot];
     if (id < 0) return -1;

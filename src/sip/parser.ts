@@ -10,7 +10,7 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { SIPParseError, type SalvagedHeaders } from './errors.js';
-import { HEADER_DEFS, lookupHeader } from './header-names.js';
+import { HEADER_DEFS, lookupHeader, NOT_A_TOKEN } from './header-names.js';
 import { TOKEN } from './grammar.js';
 import { SIPRequest, SIPResponse, type SIPMessage } from './message.js';
 import { isSipURI, parseURI, type URI } from './uri.js';
@@ -145,9 +145,9 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     if (colon < 0 || colon >= end) throw refuse(`header line without ':' at offset ${pos}`, request, { offset: pos });
     let nameEnd = colon;
     while (nameEnd > pos && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
-    if (!isToken(head, pos, nameEnd)) throw refuse(`malformed header name at offset ${pos}`, request, { offset: pos });
     // Known names are recognised in place (no slice, no Map hashing) and written canonically.
     const id = lookupHeader(head, pos, nameEnd);
+    if (id === NOT_A_TOKEN) throw refuse(`malformed header name at offset ${pos}`, request, { offset: pos });
     if (id >= 0) {
       const def = HEADER_DEFS[id];
       m.names.push(def.name);
@@ -189,8 +189,11 @@ function parseStartLine(head: string, lineEnd: number): SIPRequest | SIPResponse
   if (sp1 <= 0 || sp1 >= lineEnd) throw refuse('malformed start line', undefined, { offset: 0 });
   if (head.startsWith('SIP/') || head.startsWith('sip/')) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
-    const version = head.slice(0, sp1);
-    if (!VERSION.test(version) || version.toUpperCase() !== 'SIP/2.0') throw refuse(`unsupported version '${version}'`, false);
+    // Fast path for the one spelling everybody sends; the regex handles the rest.
+    if (sp1 !== 7 || !head.startsWith('SIP/2.0')) {
+      const version = head.slice(0, sp1);
+      if (!VERSION.test(version) || version.toUpperCase() !== 'SIP/2.0') throw refuse(`unsupported version '${version}'`, false);
+    }
     let p = sp1 + 1;
     let status = 0;
     const codeStart = p;
@@ -211,13 +214,7 @@ function parseStartLine(head: string, lineEnd: number): SIPRequest | SIPResponse
   const sp2 = head.indexOf(' ', sp1 + 1);
   if (sp2 < 0 || sp2 >= lineEnd) throw refuse('malformed Request-Line: expected Method SP Request-URI SP SIP-Version', true, { offset: sp1 });
   if (sp2 === sp1 + 1) throw refuse('malformed Request-Line: more than one SP before the Request-URI (RFC 4475 §3.1.2.9)', true, { offset: sp1 });
-  const version = head.slice(sp2 + 1, lineEnd);
-  if (version.includes(' ') || version.includes('\t')) {
-    throw refuse('malformed Request-Line: whitespace inside the Request-URI or after the version (RFC 4475 §3.1.2.8, §3.1.2.10)', true, { offset: sp2 });
-  }
-  const vm = VERSION.exec(version);
-  if (!vm) throw refuse(`malformed SIP-Version '${version.slice(0, 20)}'`, true, { offset: sp2 + 1 });
-  if (vm[1] !== '2' || vm[2] !== '0') throw refuse(`SIP version ${version} is not supported`, true, { offset: sp2 + 1, statusCode: 505 });
+  if (lineEnd - sp2 !== 8 || !head.startsWith('SIP/2.0', sp2 + 1)) checkRequestVersion(head.slice(sp2 + 1, lineEnd), sp2);
   const method = head.slice(0, sp1);
   const uriText = head.slice(sp1 + 1, sp2);
   let uri: URI;
@@ -231,6 +228,16 @@ function parseStartLine(head: string, lineEnd: number): SIPRequest | SIPResponse
     throw refuse('Request-URI must not contain headers (RFC 3261 §19.1.1)', true, { offset: sp1 + 1, header: 'Request-URI' });
   }
   return SIPRequest.fromWire(method, uriText, uri, 'SIP/2.0');
+}
+
+/** SIP-Version of a Request-Line other than the literal `SIP/2.0`: refused unless it means 2.0. */
+function checkRequestVersion(version: string, sp2: number): void {
+  if (version.includes(' ') || version.includes('\t')) {
+    throw refuse('malformed Request-Line: whitespace inside the Request-URI or after the version (RFC 4475 §3.1.2.8, §3.1.2.10)', true, { offset: sp2 });
+  }
+  const vm = VERSION.exec(version);
+  if (!vm) throw refuse(`malformed SIP-Version '${version.slice(0, 20)}'`, true, { offset: sp2 + 1 });
+  if (vm[1] !== '2' || vm[2] !== '0') throw refuse(`SIP version ${version} is not supported`, true, { offset: sp2 + 1, statusCode: 505 });
 }
 
 /** The raw values a 400 needs, when all of them are present (RFC 3261 §8.2.6.2). */

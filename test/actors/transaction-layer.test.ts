@@ -124,8 +124,8 @@ test('retransmissions of a request are absorbed and answered from the transactio
   }
 });
 
-test('a flood from one source is cut off with 503 and Retry-After', async () => {
-  const b = await startTestUA({ ...fast, maxServerTransactionsPerSource: 3, retryAfter: 7, answer: () => {} });
+test('a source with too many requests pending is cut off with 503 and Retry-After', async () => {
+  const b = await startTestUA({ ...fast, maxPendingPerSource: 3, retryAfter: 7, answer: () => {} });
   const a = await startTestUA(fast);
   try {
     const target = b.endpoint('UDP');

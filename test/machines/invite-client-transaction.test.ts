@@ -4,15 +4,7 @@
 // Figure 5 written out below as a table. Then exact timer schedules and behaviour.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  type AnyMachineSnapshot,
-  type AnyStateMachine,
-  type AnyTransitionDefinition,
-  type EventObject,
-  SimulatedClock,
-  createActor,
-} from 'xstate';
-import { getShortestPaths, getStateNodes } from 'xstate/graph';
+import { SimulatedClock, createActor } from 'xstate';
 import { SIPRequest, SIPResponse } from '../../src/sip/message.js';
 import {
   type InviteClientTransactionEvent,
@@ -20,161 +12,7 @@ import {
   inviteClientTransaction as machine,
 } from '../../machines/invite-client-transaction.js';
 import { type TimerSettings, defaultTimers } from '../../machines/transaction-timers.js';
-
-// ---------------------------------------------------------------------------------------------
-// Model-testing harness (the same in the four transaction machine tests).
-
-/** A SimulatedClock that knows when its next timer is due and logs every delay scheduled on it. */
-class StepClock extends SimulatedClock {
-  readonly due = new Map<number, number>();
-  readonly scheduled: number[] = [];
-  override setTimeout(fn: (...args: unknown[]) => void, ms: number): number {
-    this.scheduled.push(ms);
-    const id: number = super.setTimeout(() => {
-      this.due.delete(id);
-      fn();
-    }, ms);
-    this.due.set(id, this.now() + ms);
-    return id;
-  }
-  override clearTimeout(id: number): void {
-    this.due.delete(id);
-    super.clearTimeout(id);
-  }
-  /** Move time to the next due timer and fire it; false when no timer is pending. */
-  next(): boolean {
-    if (this.due.size === 0) return false;
-    this.set(Math.min(...this.due.values()));
-    return true;
-  }
-}
-
-type Msg = { response?: SIPResponse; request?: SIPRequest };
-/** `response 180`, `request ACK`, `after:timerA` (for `xstate.after.timerA.<state id>`), `transportError`. */
-const label = (e: EventObject): string => {
-  if (e.type.startsWith('xstate.after.')) return `after:${e.type.split('.')[2]}`;
-  const { response, request } = e as EventObject & Msg;
-  return response ? `${e.type} ${response.status}` : request ? `${e.type} ${request.method}` : e.type;
-};
-/** The column of the figure an event falls in: 1xx, 2xx, 3xx-6xx, INVITE, ACK, after:timerX... */
-const column = (l: string): string => {
-  const m = /^(?:response|respond) (\d)/.exec(l);
-  if (!m) return l.replace(/^request /, '');
-  return m[1] === '1' ? '1xx' : m[1] === '2' ? '2xx' : '3xx-6xx';
-};
-const local = (m: AnyStateMachine, id: string) => id.slice(m.id.length + 1);
-/** A transition named by its source, event and target: `calling response → proceeding`. */
-const transitionName = (m: AnyStateMachine, t: AnyTransitionDefinition): string => {
-  const ev = t.eventType === '' ? 'always' : label({ type: t.eventType });
-  const target = t.target?.length ? ` → ${t.target.map((s) => local(m, s.id)).join(',')}` : '';
-  return `${local(m, t.source.id)} ${ev}${target}`;
-};
-/** Every transition and every state node the machine defines. */
-const definition = (m: AnyStateMachine) => {
-  const nodes = [m.root, ...getStateNodes(m.root)];
-  const transitions = nodes.flatMap((n) => [...[...n.transitions.values()].flat(), ...(n.always ?? [])]);
-  return { transitions: transitions.map((t) => transitionName(m, t)), states: nodes.slice(1).map((n) => local(m, n.id)) };
-};
-
-/** [state, event column(s) separated by |, next state, actions]: the figure as a table. */
-type Row = [string, string, string, string];
-interface Model {
-  machine: AnyStateMachine;
-  events: EventObject[];
-  /** The graph vertex: the state value plus whatever context the guards read. */
-  key: (s: AnyMachineSnapshot) => string;
-  /** The RFC figure's name for the state. */
-  figureState: (s: AnyMachineSnapshot) => string;
-  figure: (reliable: boolean, s: AnyMachineSnapshot) => Row[];
-  effects: readonly string[];
-  initialActions: string;
-}
-
-/**
- * One shortest path per transition: the vertices of the graph are named by the transition that
- * reaches them (source, event, target), so getShortestPaths returns a path ending with each one.
- * Delayed transitions are offered as their `xstate.after.*` events in the states that schedule them.
- */
-const transitionPaths = (model: Model, input: unknown) =>
-  getShortestPaths(model.machine, {
-    input,
-    events: (s: AnyMachineSnapshot) => [
-      ...model.events,
-      ...[...new Set(s._nodes.flatMap((n) => n.ownEvents))].filter((t) => t.startsWith('xstate.after.')).map((type) => ({ type })),
-    ],
-    serializeEvent: label as never,
-    serializeState: ((s: AnyMachineSnapshot, e: EventObject | undefined, prev: AnyMachineSnapshot | undefined) =>
-      `${prev ? model.key(prev) : ''} ${e ? label(e) : 'start'} → ${model.key(s)}`) as never,
-    stopWhen: (s: AnyMachineSnapshot) => s.status === 'done',
-  });
-
-interface Replay {
-  transitions: Set<string>;
-  states: Set<string>;
-  paths: number;
-}
-
-/**
- * Replays every path on a real actor whose timers run on a StepClock, and checks at each step
- * that the actor is where the graph says, in the state the figure says, having run exactly the
- * figure's actions. Records the transitions and states the actor really went through.
- */
-const replayAll = (model: Model, input: { reliable: boolean }): Replay => {
-  const seen: Replay = { transitions: new Set(), states: new Set(), paths: 0 };
-  for (const path of transitionPaths(model, input)) {
-    seen.paths++;
-    const clock = new StepClock();
-    const log: Array<[string, string]> = [];
-    const processed: string[] = [];
-    const recorders = Object.fromEntries(
-      model.effects.map((name) => [name, ({ event }: { event: EventObject }) => void log.push([name, event.type])]),
-    );
-    const actor = createActor(model.machine.provide({ actions: recorders }), {
-      input,
-      clock,
-      inspect: (ev) => {
-        if (ev.type === '@xstate.event') processed.push(ev.event.type);
-        if (ev.type !== '@xstate.microstep') return;
-        for (const t of ev._transitions) seen.transitions.add(transitionName(model.machine, t));
-        for (const n of (ev.snapshot as AnyMachineSnapshot)._nodes) if (n.parent) seen.states.add(local(model.machine, n.id));
-      },
-    });
-    actor.start();
-    let prev = actor.getSnapshot();
-    for (const n of prev._nodes) if (n.parent) seen.states.add(local(model.machine, n.id));
-    assert.is(log.map(([a]) => a).join(' '), model.initialActions, 'actions on start');
-    const where = `path ${path.steps.map((s) => label(s.event)).join(', ')}`;
-    for (const step of path.steps.slice(1)) {
-      log.length = 0;
-      processed.length = 0;
-      const type = step.event.type;
-      if (type.startsWith('xstate.after.')) {
-        // let the clock fire timers, in order, until this one has fired
-        while (!processed.includes(type)) assert.ok(clock.next(), `${where}: ${type} never fired`);
-      } else actor.send(step.event);
-      const now = actor.getSnapshot();
-      const from = model.figureState(prev);
-      const ev = column(label(step.event));
-      const row = model.figure(input.reliable, prev).find(([s, e]) => s === from && e.split('|').includes(ev));
-      const [, , to, actions] = row ?? [from, ev, from, ''];
-      const at = `${where} — at "${from}" on ${label(step.event)}`;
-      assert.is(model.key(now), model.key(step.state), `${at}: actor and graph disagree`);
-      assert.is(model.figureState(now), to, `${at}: next state`);
-      assert.is(log.filter(([, e]) => e === type).map(([a]) => a).join(' '), actions, `${at}: actions`);
-      if (to === 'terminated') assert.is(now.status, 'done', `${at}: terminated is final`);
-      prev = now;
-    }
-    actor.stop();
-  }
-  return seen;
-};
-
-const minus = (a: Iterable<string>, b: Iterable<string>) => {
-  const drop = new Set(b);
-  return [...a].filter((x) => !drop.has(x)).sort();
-};
-
-// ---------------------------------------------------------------------------------------------
+import { type Model, type Row, definition, minus, replayAll, runScript, union } from './transaction-timers.test.js';
 
 const invite = new SIPRequest({ method: 'INVITE', uri: 'sip:bob@example.com' });
 const response = (status: number): InviteClientTransactionEvent => ({ type: 'response', response: new SIPResponse({ status }) });
@@ -218,26 +56,8 @@ const model: Model = {
   initialActions: 'sendRequest',
 };
 
-/** Runs an actor with recorders and a StepClock; `at(t, event)` schedules sends. */
-const run = (inp: InviteClientTransactionInput, script: Array<[number, InviteClientTransactionEvent]> = []) => {
-  const clock = new StepClock();
-  const log: Array<[number, string]> = [];
-  const recorders = Object.fromEntries(EFFECTS.map((n) => [n, () => void log.push([clock.now(), n])]));
-  const actor = createActor(machine.provide({ actions: recorders }), { input: inp, clock });
-  actor.start();
-  const pending = [...script];
-  for (;;) {
-    const nextTimer = clock.due.size ? Math.min(...clock.due.values()) : Infinity;
-    const nextSend = pending.length ? pending[0]![0] : Infinity;
-    if (nextSend === Infinity && nextTimer === Infinity) break;
-    if (nextSend <= nextTimer) {
-      clock.set(nextSend);
-      actor.send(pending.shift()![1]);
-    } else clock.next();
-  }
-  const times = (name: string) => log.filter(([, n]) => n === name).map(([t]) => t);
-  return { actor, clock, log, times };
-};
+const run = (inp: InviteClientTransactionInput, script: Array<[number, InviteClientTransactionEvent]> = []) =>
+  runScript(machine, inp, EFFECTS, script);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -248,8 +68,8 @@ test('model: every state and transition of Figure 5 is reached, and each step do
   const tcp = replayAll(model, input(true));
   assert.ok(udp.paths > 10 && tcp.paths > 5);
   // together the two transports cover the whole machine ...
-  assert.equal([...new Set([...udp.transitions, ...tcp.transitions])].sort(), [...all.transitions].sort());
-  assert.equal([...new Set([...udp.states, ...tcp.states])].sort(), [...all.states].sort());
+  assert.equal(union(udp.transitions, tcp.transitions), all.transitions);
+  assert.equal(union(udp.states, tcp.states), all.states);
   // ... and what one of them does not reach is exactly what the RFC rules out for it
   assert.equal(minus(all.transitions, tcp.transitions), [
     'calling response → completed',

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SCENARIOS = fileURLToPath(new URL('../fixtures/sipp/', import.meta.url));
+/** The scenario files; benchmarks run this module compiled elsewhere, so fall back to the cwd. */
+const besideThis = fileURLToPath(new URL('../fixtures/sipp/', import.meta.url));
+export const SCENARIOS = existsSync(besideThis) ? besideThis : join(process.cwd(), 'test/fixtures/sipp/');
 
 export function sippAvailable(): boolean {
   return spawnSync('sipp', ['-v'], { stdio: 'ignore' }).status !== null;
