@@ -5,7 +5,7 @@
  * lives in one place. It works on char codes, allocates only the strings it returns, and every
  * loop advances the cursor, so parsing is linear in the input.
  */
-import { SIPParseError } from './errors.js';
+import { SIPBuildError, SIPParseError } from './errors.js';
 
 const enum C {
   HT = 9,
@@ -47,7 +47,11 @@ export function quote(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === C.DQUOTE || c === C.BACKSLASH) out += '\\';
+    // CR and LF cannot appear in a quoted-string at all, not even as a quoted-pair.
+    if (c === 10 || c === 13) throw new SIPBuildError('CR or LF in a quoted-string');
+    // qdtext excludes controls other than HTAB; they travel as quoted-pairs (%x00-09 / %x0B-0C /
+    // %x0E-7F), like `"` and `\`.
+    if (c === C.DQUOTE || c === C.BACKSLASH || (c < 0x20 && c !== C.HT) || c === 0x7f) out += '\\';
     out += s[i];
   }
   return out + '"';

@@ -16,3 +16,5 @@ export * from './multipart.js';
 export { REASON_PHRASES, reasonPhrase } from './status-codes.js';
 export { ackForNon2xx, cancelFor } from './requests.js';
 export { isTypedHeader, TYPED_PARSERS, type TypedHeaderName, type TypedHeaders } from './typed-headers.js';
+export { createRequest, nextHop, type RequestSpec } from './request-builder.js';
+export { checkRequest, capabilityHeaders, mergeKey, DEFAULT_CAPABILITIES, type Capabilities } from './uas-checks.js';

@@ -374,11 +374,51 @@ function bareIPv6(s: Scanner, start: number): never {
   return s.fail('an IPv6 address in a URI must be enclosed in brackets (RFC 5118 §4.2)', start);
 }
 
+/**
+ * The end of the hostname or IPv4address starting at t[start] when it is valid as written and
+ * in a common form, else -1. One pass that checks what hostNameProblem checks (labels not
+ * empty, not starting or ending with '-', the last one starting with a letter, or a dotted quad
+ * of octets 0..255); anything else (a trailing dot, an error) goes to readHost's full checks,
+ * which give the precise message.
+ */
+function scanCommonHost(t: string, start: number, end: number): number {
+  let i = start;
+  let labelStart = start;
+  let numeric = true; // only digits and dots so far
+  let dots = 0;
+  let octet = 0;
+  for (; i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= C.D0 && c <= C.D9) {
+      octet = octet * 10 + (c - C.D0);
+    } else if (c === C.DOT) {
+      if (i === labelStart || t.charCodeAt(i - 1) === C.DASH) return -1;
+      if (numeric && (i - labelStart > 3 || octet > 255)) return -1;
+      dots++;
+      octet = 0;
+      labelStart = i + 1;
+    } else if (isAlpha(c)) {
+      numeric = false;
+    } else if (c === C.DASH) {
+      if (i === labelStart) return -1;
+      numeric = false;
+    } else break;
+  }
+  if (i === labelStart || t.charCodeAt(i - 1) === C.DASH) return -1;
+  if (numeric) return dots === 3 && i - labelStart <= 3 && octet <= 255 ? i : -1;
+  return isAlpha(t.charCodeAt(labelStart)) ? i : -1;
+}
+
 /** host (RFC 3261 §25.1, RFC 5118): returned as written, an IPv6 reference with its brackets. */
 function readHost(s: Scanner): string {
   const t = s.text;
   const start = s.pos;
   const end = s.end;
+  const common = scanCommonHost(t, start, end);
+  if (common > 0) {
+    s.pos = common;
+    return t.slice(start, common);
+  }
   if (start >= end) s.fail('expected host');
   if (t.charCodeAt(start) === C.LBRACKET) {
     let i = start + 1;
@@ -474,23 +514,31 @@ export interface SipURIInit {
   headers?: Params | Record<string, string | undefined>;
 }
 
+/**
+ * Passed by makeSip to the constructor, which then skips its checks and copies (the parser has
+ * validated the parts) and makeSip sets the fields. Going through the constructor rather than
+ * Object.create gives parsed and built URIs one hidden class with every field in the object.
+ */
+const FROM_PARSER: SipURIInit = Object.freeze({ host: '' });
+
 export class SipURI {
-  scheme: 'sip' | 'sips';
+  scheme: 'sip' | 'sips' = 'sip';
   /** Unescaped user (or telephone-subscriber); may hold ';', '?', '/', '%00'... */
-  user: string | undefined;
+  user: string | undefined = undefined;
   /** Unescaped password; '' for `sip:user:@host`. */
-  password: string | undefined;
+  password: string | undefined = undefined;
   /** As written; an IPv6 reference keeps its brackets, e.g. "[2001:db8::10]". */
-  host: string;
+  host: string = '';
   /** 1..65535; undefined when absent (which is not the same as 5060, RFC 3261 §19.1.4). */
-  port: number | undefined;
+  port: number | undefined = undefined;
   /** uri-parameters, names and values unescaped; a flag (`;lr`) has the value null. */
-  params: Params;
+  params!: Params;
   /** `?name=value&...` header components, unescaped. */
-  headers: Params;
+  headers!: Params;
 
   /** Throws SIPBuildError for an invalid host, port or scheme. A bare IPv6 host gets brackets. */
   constructor(init: SipURIInit) {
+    if (init === FROM_PARSER) return;
     const scheme = init.scheme ?? 'sip';
     if (scheme !== 'sip' && scheme !== 'sips') throw new SIPBuildError(`SipURI: bad scheme ${excerpt(String(scheme))}`);
     this.scheme = scheme;
@@ -1008,7 +1056,7 @@ function makeSip(
   params: Params,
   headers: Params,
 ): SipURI {
-  const u: SipURI = Object.create(SipURI.prototype);
+  const u = new SipURI(FROM_PARSER);
   u.scheme = scheme;
   u.user = user;
   u.password = password;

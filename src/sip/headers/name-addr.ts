@@ -30,14 +30,21 @@ export interface NameAddrInit {
   params?: Params | Record<string, string | null | number | boolean | undefined>;
 }
 
+/**
+ * Passed by makeNameAddr to the constructor, which then skips its copies (makeNameAddr sets the
+ * fields from parsed parts). Parsed and built addresses share one hidden class this way.
+ */
+const FROM_PARSER: NameAddrInit = Object.freeze({ uri: '' });
+
 export class NameAddr {
-  displayName: string | undefined;
-  params: Params;
-  private uriText: string | undefined;
-  private parsedUri: URI | undefined;
-  private readonly header: string | undefined;
+  displayName: string | undefined = undefined;
+  params!: Params;
+  private uriText: string | undefined = undefined;
+  private parsedUri: URI | undefined = undefined;
+  private header: string | undefined = undefined;
 
   constructor(init: NameAddrInit, header?: string) {
+    if (init === FROM_PARSER) return;
     this.displayName = init.displayName;
     this.params = Params.from(init.params);
     this.header = header;
@@ -120,6 +127,17 @@ export class ContactWildcard {
 
 export type ContactValue = NameAddr | ContactWildcard;
 
+/** An address from parsed parts: the URI text is parsed on first use; `params` is taken, not copied. */
+function makeNameAddr(uriText: string, displayName: string | undefined, params: Params, header: string): NameAddr {
+  const na = new NameAddr(FROM_PARSER);
+  na.displayName = displayName;
+  na.params = params;
+  // The fields are private to the class; this module builds them for the parser only.
+  (na as unknown as { uriText: string }).uriText = uriText;
+  (na as unknown as { header: string }).header = header;
+  return na;
+}
+
 function isWs(c: number): boolean {
   return c === C.SP || c === C.HT;
 }
@@ -164,7 +182,7 @@ function parseOne(s: Scanner, header: string): NameAddr {
       const uriText = t.slice(s.pos, e);
       s.pos = e;
       const params = s.params();
-      return new NameAddr({ uri: uriText, params }, header);
+      return makeNameAddr(uriText, undefined, params, header);
     }
   }
   // LAQUOT addr-spec RAQUOT, with no whitespace inside the brackets (RFC 4475 §3.1.2.14).
@@ -176,7 +194,7 @@ function parseOne(s: Scanner, header: string): NameAddr {
   const uriText = t.slice(open + 1, close);
   s.pos = close + 1;
   const params = s.params();
-  return new NameAddr({ uri: uriText, displayName, params }, header);
+  return makeNameAddr(uriText, displayName, params, header);
 }
 
 /** One address (From, To, Refer-To, Referred-By, Reply-To). */

@@ -23,17 +23,24 @@ export interface ViaInit {
   protocol?: string;
 }
 
+/**
+ * Passed by makeVia to the constructor, which then skips its copies (makeVia sets the fields
+ * from parsed parts). Parsed and built Vias share one hidden class this way.
+ */
+const FROM_PARSER: ViaInit = Object.freeze({ transport: '', host: '' });
+
 export class Via {
   /** `SIP/2.0` as received (name and version). */
-  protocol: string;
+  protocol: string = 'SIP/2.0';
   /** Upper-case transport token: UDP, TCP, TLS, SCTP, WS, WSS or any other token. */
-  transport: string;
+  transport: string = '';
   /** Host of sent-by: name, IPv4, or IPv6 reference with brackets. */
-  host: string;
-  port: number | undefined;
-  params: Params;
+  host: string = '';
+  port: number | undefined = undefined;
+  params!: Params;
 
   constructor(init: ViaInit) {
+    if (init === FROM_PARSER) return;
     this.protocol = init.protocol ?? 'SIP/2.0';
     this.transport = init.transport.toUpperCase();
     if (!init.host) throw new SIPBuildError('Via needs a host');
@@ -97,6 +104,52 @@ export class Via {
   }
 }
 
+/** A Via from parsed parts, taking ownership of `params` (no copy). */
+function makeVia(protocol: string, transport: string, host: string, port: number | undefined, params: Params): Via {
+  const v = new Via(FROM_PARSER);
+  v.protocol = protocol;
+  v.transport = transport;
+  v.host = host;
+  v.port = port;
+  v.params = params;
+  return v;
+}
+
+/** The transport token upper-cased; the usual ones without allocating. */
+function upperTransport(t: string, start: number, end: number): string {
+  const n = end - start;
+  if (n === 3) {
+    if (t.startsWith('UDP', start)) return 'UDP';
+    if (t.startsWith('TCP', start)) return 'TCP';
+    if (t.startsWith('TLS', start)) return 'TLS';
+    if (t.startsWith('WSS', start)) return 'WSS';
+  } else if (n === 2 && t.startsWith('WS', start)) return 'WS';
+  return t.slice(start, end).toUpperCase();
+}
+
+/** A decimal of 1..`digits` digits (leading zeros allowed) no larger than `max`. */
+function isSmallUint(v: string, digits: number, max: number): boolean {
+  if (v.length === 0 || v.length > digits) return false;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+    n = n * 10 + (c - 48);
+  }
+  return n <= max;
+}
+
+/** via-params of RFC 3261 §20.42 and RFC 3581 §3 have typed values: the first problem, or null. */
+function viaParamsProblem(params: Params): string | null {
+  const ttl = params.get('ttl');
+  if (ttl !== undefined && (ttl === null || !isSmallUint(ttl, 3, 255))) return 'bad ttl parameter';
+  const rport = params.get('rport');
+  if (rport != null && !isSmallUint(rport, 5, 65535)) return 'bad rport parameter';
+  if (params.get('branch') === null) return 'branch parameter without a value';
+  if (params.get('received') === null) return 'received parameter without a value';
+  return null;
+}
+
 function parseViaParm(s: Scanner): Via {
   s.skipWs();
   const name = s.token('protocol-name');
@@ -111,20 +164,9 @@ function parseViaParm(s: Scanner): Via {
   let port: number | undefined;
   if (s.eat(58 /* : */)) port = readPort(s);
   const params = s.params();
-  validateViaParams(s, params);
-  return new Via({ protocol: `${name}/${version}`, transport, host, port, params });
-}
-
-/** via-params of RFC 3261 §20.42 and RFC 3581 §3 have typed values; check them. */
-function validateViaParams(s: Scanner, params: Params): void {
-  const ttl = params.get('ttl');
-  if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) s.fail('bad ttl parameter');
-  const rport = params.get('rport');
-  if (rport != null && (!/^\d{1,5}$/.test(rport) || Number(rport) > 65535)) s.fail('bad rport parameter');
-  const branch = params.get('branch');
-  if (branch === null) s.fail('branch parameter without a value');
-  const received = params.get('received');
-  if (received === null) s.fail('received parameter without a value');
+  const problem = viaParamsProblem(params);
+  if (problem !== null) s.fail(problem);
+  return makeVia(`${name}/${version}`, transport.toUpperCase(), host, port, params);
 }
 
 /** Parse one Via field value, which may hold several comma-separated via-parms. */

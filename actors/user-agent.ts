@@ -1,0 +1,280 @@
+/**
+ * The user-agent core (RFC 3261 §8): sends requests to where RFC 3263 says, fails over across
+ * the resolved targets, answers authentication challenges, and checks and dispatches incoming
+ * requests. It owns the transports and the transaction layer; API objects (Message, Account,
+ * Session...) use it to talk to the network.
+ */
+import { TransactionLayer, type ServerTransaction, type SIPTransport, type TransactionLayerOptions } from './transaction-layer.js';
+import { TransportManager, type Endpoint, type ListenOptions, type TransportManagerOptions, type TransportProtocol } from './transport/index.js';
+import type { NotificationCenter } from '../src/api/notification-center.js';
+import { parseMessage } from '../src/sip/parser.js';
+import type { SIPRequest, SIPResponse } from '../src/sip/message.js';
+import { nextHop } from '../src/sip/request-builder.js';
+import { capabilityHeaders, checkRequest, DEFAULT_CAPABILITIES, mergeKey, type Capabilities } from '../src/sip/uas-checks.js';
+import { isSipURI, SipURI, type URI } from '../src/sip/uri.js';
+
+/** Turns a next-hop URI into the ordered targets to try (RFC 3263 §4; the DNS module provides it). */
+export type Resolver = (uri: URI) => Promise<Endpoint[]>;
+
+/** Answers a 401/407 for a request: the headers to add to the retry, or undefined to give up. */
+export type Authorizer = (request: SIPRequest, challenge: SIPResponse) => [string, string][] | undefined;
+
+export interface SendOptions {
+  /** Targets to try in order; default: resolve the next hop. */
+  targets?: Endpoint[];
+  /** Answer 401/407 challenges (RFC 3261 §22.2). */
+  authorize?: Authorizer;
+  /** Called with every provisional response. */
+  onProvisional?(response: SIPResponse): void;
+}
+
+export interface SendResult {
+  /** The final response: received, or made locally for a timeout (408) or transport failure (503). */
+  response: SIPResponse;
+  /** True when `response` was generated here (§8.1.3.1: timeout → 408, transport error → 503). */
+  local: boolean;
+  /** The request as last sent (after authentication retries). */
+  request: SIPRequest;
+  /** The target that answered (or the last one tried). */
+  target: Endpoint | undefined;
+}
+
+export type RequestHandler = (tx: ServerTransaction) => void;
+
+export interface UserAgentOptions {
+  listen?: ListenOptions[];
+  transport?: TransportManagerOptions;
+  transactions?: TransactionLayerOptions;
+  capabilities?: Partial<Capabilities>;
+  resolver?: Resolver;
+  userAgent?: string;
+  notifications?: NotificationCenter;
+  /** Called for every SIP message sent or received (the CLI's --trace). */
+  trace?: (direction: 'in' | 'out', data: Buffer | string, peer: Endpoint) => void;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { udp: 5060, tcp: 5060, tls: 5061, ws: 80, wss: 443 };
+
+/**
+ * Targets for a URI whose host is an IP literal (RFC 3263 §4.1/§4.2: no DNS): the transport
+ * parameter or UDP (TLS for sips), the port or the transport's default.
+ */
+export function literalTargets(uri: URI): Endpoint[] {
+  if (!isSipURI(uri) || uri.hostType === 'name') throw new Error(`cannot route to ${uri.toString()} without DNS`);
+  const transport = (uri.transport ?? (uri.secure ? 'tls' : 'udp')).toUpperCase() as TransportProtocol;
+  return [{ protocol: transport, address: uri.hostAddress, port: uri.port ?? DEFAULT_PORTS[transport.toLowerCase()] ?? 5060 }];
+}
+
+export class UserAgent {
+  readonly capabilities: Capabilities;
+  readonly userAgent: string;
+  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly inDialog: ((tx: ServerTransaction) => boolean)[] = [];
+  private readonly recent = new Map<string, { key: string; at: number }>();
+  private resolver: Resolver;
+
+  private constructor(
+    readonly transports: TransportManager,
+    readonly transactions: TransactionLayer,
+    private readonly options: UserAgentOptions,
+  ) {
+    this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
+    this.userAgent = options.userAgent ?? 'sipstate/0.1';
+    this.resolver = options.resolver ?? (async (uri) => literalTargets(uri));
+    transports.onMessage((inbound) => {
+      if (options.trace) options.trace('in', inbound.message.toBuffer(), inbound.source);
+      transactions.receive(inbound);
+    });
+    transactions.setUser({
+      onRequest: (tx) => this.receiveRequest(tx),
+      onAck: () => {},
+    });
+  }
+
+  /** Listen on the configured transports (default UDP on a free 127.0.0.1 port) and start. */
+  static async start(options: UserAgentOptions = {}): Promise<UserAgent> {
+    const transports = new TransportManager(options.transport);
+    try {
+      for (const l of options.listen ?? [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }]) await transports.listen(l);
+    } catch (e) {
+      await transports.close();
+      throw e;
+    }
+    const traced = options.trace ? tracing(transports, options.trace) : transports;
+    const layer = new TransactionLayer(traced, options.transactions);
+    return new UserAgent(transports, layer, options);
+  }
+
+  setResolver(resolver: Resolver): void {
+    this.resolver = resolver;
+  }
+
+  /** The listening endpoints. */
+  get endpoints(): Endpoint[] {
+    return this.transports.listening;
+  }
+
+  /** A Contact URI for `user` on the transport we would use to reach `target`. */
+  contact(user: string | undefined, protocol: TransportProtocol = 'UDP'): SipURI {
+    const e = this.transports.listening.find((l) => l.protocol === protocol) ?? this.transports.listening[0];
+    return new SipURI({
+      scheme: protocol === 'TLS' || protocol === 'WSS' ? 'sips' : 'sip',
+      user,
+      host: e.address,
+      port: e.port,
+      params: protocol === 'UDP' || protocol === 'TLS' ? undefined : { transport: protocol.toLowerCase() },
+    });
+  }
+
+  /** Handle incoming requests of `method` (one handler per method). */
+  handle(method: string, handler: RequestHandler): void {
+    this.handlers.set(method, handler);
+  }
+
+  /** Claim in-dialog requests: return true when the request belongs to a dialog you own. */
+  claimInDialog(claim: (tx: ServerTransaction) => boolean): void {
+    this.inDialog.push(claim);
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  /**
+   * Send a request and resolve with its final response. Targets come from RFC 3263 resolution of
+   * the next hop; a timeout, a transport error or a 503 moves on to the next target with a new
+   * transaction (RFC 3263 §4.3). A 401/407 is answered once per challenge through `authorize`,
+   * with the CSeq incremented (RFC 3261 §22.2); a repeated rejection ends the attempt.
+   */
+  async send(request: SIPRequest, options: SendOptions = {}): Promise<SendResult> {
+    let targets: Endpoint[];
+    try {
+      targets = options.targets ?? (await this.resolver(nextHop(request)));
+    } catch (e) {
+      return { response: localResponse(request, 503, `Cannot resolve ${nextHop(request).toString()}: ${(e as Error).message}`), local: true, request, target: undefined };
+    }
+    if (!request.get('User-Agent')) request.append('User-Agent', this.userAgent);
+    let current = request;
+    let last: SendResult | undefined;
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
+      const result = await this.attempt(current, target, options);
+      last = result;
+      const failover = result.local || result.response.status === 503;
+      if (failover && i + 1 < targets.length) {
+        current = resend(current, false);
+        continue;
+      }
+      if ((result.response.status === 401 || result.response.status === 407) && options.authorize) {
+        const headers = options.authorize(current, result.response);
+        if (headers) {
+          current = resend(current, true);
+          for (const [name, value] of headers) current.append(name, value);
+          i--; // same target again
+          continue;
+        }
+      }
+      return result;
+    }
+    return last ?? { response: localResponse(request, 503, 'No target'), local: true, request, target: undefined };
+  }
+
+  private attempt(request: SIPRequest, target: Endpoint, options: SendOptions): Promise<SendResult> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (response: SIPResponse, local: boolean) => {
+        if (done) return;
+        done = true;
+        resolve({ response, local, request, target });
+      };
+      try {
+        this.transactions.request(request, target, {
+          onResponse: (res) => {
+            if (res.status < 200) options.onProvisional?.(res);
+            else finish(res, false);
+          },
+          onTimeout: () => finish(localResponse(request, 408, 'Request Timeout'), true),
+          onTransportError: (e) => finish(localResponse(request, 503, `Transport error: ${e.message}`), true),
+        });
+      } catch (e) {
+        finish(localResponse(request, 503, (e as Error).message), true);
+      }
+    });
+  }
+
+  /** Send a request outside any transaction (the ACK for a 2xx). */
+  sendStateless(request: SIPRequest, target: Endpoint): Promise<void> {
+    return this.transactions.sendStateless(request, target);
+  }
+
+  // ---- receiving --------------------------------------------------------------------------
+
+  private receiveRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    const rejected = checkRequest(req, this.capabilities, (status, headers) => tx.reply(status, undefined, headers));
+    if (rejected) return tx.respond(rejected);
+    if (this.isMerged(tx)) return tx.respond(tx.reply(482));
+    // §12.2.2: a request with a To tag belongs to a dialog; if none claims it, 481.
+    if (req.to?.tag !== undefined) {
+      for (const claim of this.inDialog) if (claim(tx)) return;
+      return tx.respond(tx.reply(481));
+    }
+    const handler = this.handlers.get(req.method);
+    if (handler) return handler(tx);
+    if (req.method === 'OPTIONS') return tx.respond(tx.reply(200, 'OK', capabilityHeaders(this.capabilities)));
+    // A method we list but nobody here takes right now.
+    tx.respond(tx.reply(480));
+  }
+
+  /** §8.2.2.2 merged requests: the same From tag, Call-ID and CSeq on another transaction. */
+  private isMerged(tx: ServerTransaction): boolean {
+    const key = mergeKey(tx.request);
+    if (key === undefined) return false;
+    const now = Date.now();
+    const seen = this.recent.get(key);
+    if (seen && seen.key !== tx.key && now - seen.at < 32_000) return true;
+    this.recent.set(key, { key: tx.key, at: now });
+    if (this.recent.size > 10_000) {
+      for (const [k, v] of this.recent) if (now - v.at >= 32_000) this.recent.delete(k);
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    this.transactions.stop();
+    await this.transports.close();
+  }
+}
+
+/** A response made here for a request that got none (RFC 3261 §8.1.3.1). */
+function localResponse(request: SIPRequest, status: number, reason: string): SIPResponse {
+  return request.createResponse(status, reason.replace(/[\r\n]/g, ' '));
+}
+
+/** A copy of `request` for a new transaction: no Via (a new branch), and CSeq+1 after a challenge. */
+function resend(request: SIPRequest, bumpCSeq: boolean): SIPRequest {
+  const copy = parseMessage(request.toBuffer()) as SIPRequest;
+  copy.remove('Via');
+  if (bumpCSeq) {
+    const cseq = copy.cseq!;
+    copy.set('CSeq', `${cseq.seq + 1} ${cseq.method}`);
+    copy.remove('Authorization');
+    copy.remove('Proxy-Authorization');
+  }
+  return copy;
+}
+
+/** The transport as the transaction layer sees it, with every outgoing message traced. */
+function tracing(t: TransportManager, trace: NonNullable<UserAgentOptions['trace']>): SIPTransport {
+  return {
+    send(to, data, o) {
+      trace('out', data, to);
+      return t.send(to, data, o);
+    },
+    sendResponse(res, inbound) {
+      trace('out', res.toBuffer(), inbound.source);
+      return t.sendResponse(res, inbound);
+    },
+    get listening() {
+      return t.listening;
+    },
+  };
+}
