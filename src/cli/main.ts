@@ -3,16 +3,30 @@
  * `run(args): Promise<number>` returning the exit status.
  */
 import { runParse } from './parse.js';
+import { runMessage } from './message.js';
+import { runOptions } from './options-command.js';
+import { UsageError } from './options.js';
 
 const USAGE = `usage: sipstate <command> [options]
 
 commands:
   parse [--stream] [FILE...]   parse SIP messages (standard input when no FILE) and print
                                one JSON object per message; exit 1 if any was refused
+  message [URI TEXT]           send a MESSAGE (exit 0 on 2xx), or with no URI print the
+                               MESSAGEs received until interrupted (--max N)
+  options URI                  ask a peer what it supports (OPTIONS)
+
+shared options:
+  --account URI --password P   identity and digest credentials (or --config FILE, JSON)
+  --proxy URI                  outbound proxy
+  --listen udp:127.0.0.1:5062  transport to listen on (repeatable; udp, tcp, tls, ws, wss)
+  --dns 127.0.0.1:5353         nameservers for RFC 3263 lookups instead of the system's
+  --json                       every notification as one JSON line on stdout
+  --trace                      every SIP message sent and received, on stderr
 `;
 
 type Command = (args: string[]) => Promise<number>;
-const COMMANDS: Record<string, Command> = { parse: runParse };
+const COMMANDS: Record<string, Command> = { parse: runParse, message: runMessage, options: runOptions };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
@@ -34,6 +48,6 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`sipstate: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

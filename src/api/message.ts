@@ -1,0 +1,117 @@
+/**
+ * Page-mode instant messages (RFC 3428) for the application: `Message` sends one MESSAGE
+ * (authenticating when challenged) and posts `SIPMessageDidSucceed` or `SIPMessageDidFail`;
+ * `MessageReceiver` answers incoming MESSAGE requests with 200 and posts `SIPEngineGotMessage`
+ * for each — the names of the python SIP SIMPLE core this API follows.
+ */
+import type { UserAgent } from '../../actors/user-agent.js';
+import { DigestClient } from '../sip/digest.js';
+import { NameAddr, parseNameAddr } from '../sip/headers/name-addr.js';
+import { SIPBuildError } from '../sip/errors.js';
+import { createRequest } from '../sip/request-builder.js';
+import type { URI } from '../sip/uri.js';
+import { defaultNotificationCenter, type NotificationCenter } from './notification-center.js';
+
+declare module './notification-center.js' {
+  interface NotificationDataMap {
+    /** A MESSAGE got a 2xx. */
+    SIPMessageDidSucceed: { code: number; reason: string };
+    /** A MESSAGE got a final non-2xx, or none (a locally generated 408/503 then). */
+    SIPMessageDidFail: { code: number; reason: string };
+    /** A MESSAGE arrived (RFC 3428 §7): who sent it, to whom, and what. */
+    SIPEngineGotMessage: { request_uri: string; from_header: string; to_header: string; content_type: string; body: string; body_bytes: Buffer };
+  }
+}
+
+export interface MessageInit {
+  /** Our identity (From). */
+  from: NameAddr | URI | string;
+  /** The recipient (To and Request-URI). */
+  to: NameAddr | URI | string;
+  /** Outbound proxy or other pre-loaded route set. */
+  routes?: readonly (NameAddr | URI | string)[];
+  contentType?: string;
+  body: Buffer | string;
+  /** Digest credentials for 401/407 (RFC 3261 §22). */
+  credentials?: { username: string; password: string; realm?: string };
+  notifications?: NotificationCenter;
+}
+
+export interface MessageResult {
+  code: number;
+  reason: string;
+  ok: boolean;
+}
+
+export class Message {
+  private readonly center: NotificationCenter;
+  private sent = false;
+
+  constructor(
+    private readonly ua: UserAgent,
+    private readonly init: MessageInit,
+  ) {
+    this.center = init.notifications ?? defaultNotificationCenter;
+  }
+
+  /** Send it once; resolves with the final status (also posted as a notification). */
+  async send(): Promise<MessageResult> {
+    if (this.sent) throw new Error('Message.send() may be called once');
+    this.sent = true;
+    const request = createRequest({
+      method: 'MESSAGE',
+      uri: uriOf(this.init.to),
+      from: this.init.from,
+      to: this.init.to,
+      routes: this.init.routes,
+      body: this.init.body,
+      contentType: this.init.contentType ?? 'text/plain',
+      userAgent: this.ua.userAgent,
+    });
+    const digest = this.init.credentials ? new DigestClient(this.init.credentials) : undefined;
+    const { response } = await this.ua.send(request, {
+      authorize: digest
+        ? (req, res) => {
+            const a = digest.answer(res, req);
+            return a.ok ? a.headers.map(([n, v]) => [n, v] as [string, string]) : undefined;
+          }
+        : undefined,
+    });
+    const result = { code: response.status, reason: response.reason, ok: response.status >= 200 && response.status < 300 };
+    this.center.post(result.ok ? 'SIPMessageDidSucceed' : 'SIPMessageDidFail', this, { code: result.code, reason: result.reason });
+    return result;
+  }
+}
+
+/** The URI of an address given as an object or as header text. */
+function uriOf(a: NameAddr | URI | string): URI {
+  if (typeof a === 'string') {
+    try {
+      return parseNameAddr(a.trim(), 'To').uri;
+    } catch (e) {
+      throw new SIPBuildError(`bad address '${a}': ${(e as Error).message}`);
+    }
+  }
+  return a instanceof NameAddr ? a.uri : a;
+}
+
+/** Takes every incoming MESSAGE: 200 OK, then `SIPEngineGotMessage` (RFC 3428 §7). */
+export class MessageReceiver {
+  private readonly center: NotificationCenter;
+
+  constructor(ua: UserAgent, notifications?: NotificationCenter) {
+    this.center = notifications ?? defaultNotificationCenter;
+    ua.handle('MESSAGE', (tx) => {
+      const req = tx.request;
+      tx.respond(tx.reply(200));
+      this.center.post('SIPEngineGotMessage', this, {
+        request_uri: req.requestUri,
+        from_header: req.get('From') ?? '',
+        to_header: req.get('To') ?? '',
+        content_type: req.mimeType ?? 'text/plain',
+        body: req.body.toString('utf8'),
+        body_bytes: req.body,
+      });
+    });
+  }
+}
