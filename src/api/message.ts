@@ -5,6 +5,8 @@
  * for each — the names of the python SIP SIMPLE core this API follows.
  */
 import type { UserAgent } from '../../actors/user-agent.js';
+import type { ServerTransaction } from '../../actors/transaction-layer.js';
+import type { SIPRequest } from '../sip/message.js';
 import { DigestClient } from '../sip/digest.js';
 import { NameAddr, parseNameAddr } from '../sip/headers/name-addr.js';
 import { SIPBuildError } from '../sip/errors.js';
@@ -45,29 +47,32 @@ export interface MessageResult {
 
 export class Message {
   private readonly center: NotificationCenter;
+  private readonly request: SIPRequest;
   private sent = false;
 
+  /** Builds the request at once: a bad address or body throws SIPBuildError here. */
   constructor(
     private readonly ua: UserAgent,
     private readonly init: MessageInit,
   ) {
     this.center = init.notifications ?? defaultNotificationCenter;
+    this.request = createRequest({
+      method: 'MESSAGE',
+      uri: uriOf(init.to),
+      from: init.from,
+      to: init.to,
+      routes: init.routes,
+      body: init.body,
+      contentType: init.contentType ?? 'text/plain',
+      userAgent: ua.userAgent,
+    });
   }
 
   /** Send it once; resolves with the final status (also posted as a notification). */
   async send(): Promise<MessageResult> {
     if (this.sent) throw new Error('Message.send() may be called once');
     this.sent = true;
-    const request = createRequest({
-      method: 'MESSAGE',
-      uri: uriOf(this.init.to),
-      from: this.init.from,
-      to: this.init.to,
-      routes: this.init.routes,
-      body: this.init.body,
-      contentType: this.init.contentType ?? 'text/plain',
-      userAgent: this.ua.userAgent,
-    });
+    const request = this.request;
     const digest = this.init.credentials ? new DigestClient(this.init.credentials) : undefined;
     const { response } = await this.ua.send(request, {
       authorize: digest
@@ -99,19 +104,23 @@ function uriOf(a: NameAddr | URI | string): URI {
 export class MessageReceiver {
   private readonly center: NotificationCenter;
 
-  constructor(ua: UserAgent, notifications?: NotificationCenter) {
+  /** With `install` false the owner routes MESSAGE requests to `receive()` itself (e.g. after its own checks). */
+  constructor(ua: UserAgent, notifications?: NotificationCenter, install = true) {
     this.center = notifications ?? defaultNotificationCenter;
-    ua.handle('MESSAGE', (tx) => {
-      const req = tx.request;
-      tx.respond(tx.reply(200));
-      this.center.post('SIPEngineGotMessage', this, {
-        request_uri: req.requestUri,
-        from_header: req.get('From') ?? '',
-        to_header: req.get('To') ?? '',
-        content_type: req.mimeType ?? 'text/plain',
-        body: req.body.toString('utf8'),
-        body_bytes: req.body,
-      });
+    if (install) ua.handle('MESSAGE', (tx) => this.receive(tx));
+  }
+
+  /** Accept one MESSAGE: 200 OK, then `SIPEngineGotMessage`. */
+  receive(tx: ServerTransaction): void {
+    const req = tx.request;
+    tx.respond(tx.reply(200));
+    this.center.post('SIPEngineGotMessage', this, {
+      request_uri: req.requestUri,
+      from_header: req.get('From') ?? '',
+      to_header: req.get('To') ?? '',
+      content_type: req.mimeType ?? 'text/plain',
+      body: req.body.toString('utf8'),
+      body_bytes: req.body,
     });
   }
 }

@@ -18,3 +18,4 @@ export { ackForNon2xx, cancelFor } from './requests.js';
 export { isTypedHeader, TYPED_PARSERS, type TypedHeaderName, type TypedHeaders } from './typed-headers.js';
 export { createRequest, nextHop, type RequestSpec } from './request-builder.js';
 export { checkRequest, capabilityHeaders, mergeKey, DEFAULT_CAPABILITIES, type Capabilities } from './uas-checks.js';
+export * from './digest.js';
