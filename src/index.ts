@@ -3,3 +3,4 @@
  * This is the package's one entry point.
  */
 export * from './sip/index.js';
+export * from './dns/index.js';

@@ -77,6 +77,55 @@ export function runAt(t: string, i: number, end: number, table: Uint8Array): num
   return i;
 }
 
+/**
+ * `*( SEMI generic-param )` at t[p] like Scanner.params, for the fast paths of Via and the
+ * address headers: the same parameters in `into`, and the same end position, or -1 where
+ * Scanner.params would fail or where a quoted-string has a quoted-pair or a control character
+ * (the caller then parses the value again with the Scanner, which gives the exact result).
+ */
+export function scanParams(t: string, p: number, end: number, into: Params): number {
+  for (;;) {
+    let q = skipWsAt(t, p, end);
+    if (q >= end || t.charCodeAt(q) !== C.SEMI) return p;
+    q = skipWsAt(t, q + 1, end);
+    const nameEnd = runAt(t, q, end, TOKEN);
+    if (nameEnd === q) return -1;
+    const name = t.slice(q, nameEnd);
+    let value: string | null = null;
+    let quoted = false;
+    p = nameEnd;
+    let r = skipWsAt(t, nameEnd, end);
+    if (r < end && t.charCodeAt(r) === C.EQUAL) {
+      r = skipWsAt(t, r + 1, end);
+      if (r < end && t.charCodeAt(r) === C.DQUOTE) {
+        const close = plainQuotedEnd(t, r, end);
+        if (close < 0) return -1;
+        value = t.slice(r + 1, close);
+        quoted = true;
+        p = close + 1;
+      } else {
+        p = runAt(t, r, end, GEN_VALUE);
+        if (p === r) return -1;
+        value = t.slice(r, p);
+      }
+    }
+    into.add(name, value, quoted);
+  }
+}
+
+/**
+ * The index of the DQUOTE closing the quoted-string that opens at t[open], when its content is
+ * plain qdtext (no quoted-pair, no control character other than HTAB); -1 otherwise.
+ */
+export function plainQuotedEnd(t: string, open: number, end: number): number {
+  for (let i = open + 1; i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c === C.DQUOTE) return i;
+    if (c === C.BACKSLASH || (c < 0x20 && c !== C.HT)) return -1;
+  }
+  return -1;
+}
+
 /** A cursor over one header value. Errors name the header and the character offset. */
 export class Scanner {
   pos = 0;

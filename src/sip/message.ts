@@ -8,6 +8,7 @@
  * always written from the body's actual length.
  */
 import { SIPBuildError } from './errors.js';
+import { coreSlot, Slot } from './core-slots.js';
 import { headerDef, headerKey } from './header-names.js';
 import type { CSeq } from './headers/cseq.js';
 import type { MediaType } from './headers/media-type.js';
@@ -19,47 +20,11 @@ import { reasonPhrase } from './status-codes.js';
 
 const EMPTY = Buffer.alloc(0);
 
-/**
- * The headers the transaction and dialog layers read on every message. Their typed values live
- * in a small fixed array (`core`, indexed by slot) rather than in the Map cache, so reading them
- * costs an array load instead of a string-keyed Map lookup; the Map is created only when some
- * other typed header is read.
- */
-const enum Slot {
-  Via,
-  From,
-  To,
-  CallId,
-  CSeq,
-  MaxForwards,
-  ContentLength,
-  Contact,
-  Route,
-  RecordRoute,
-}
-
 /** Marks a core slot whose header has not been parsed yet (undefined is a valid value). */
 const UNSET: unique symbol = Symbol('unset');
 
 function newCore(): unknown[] {
   return [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
-}
-
-/** The core slot of a lower-case header key, or -1. */
-function coreSlot(key: string): number {
-  switch (key) {
-    case 'via': return Slot.Via;
-    case 'from': return Slot.From;
-    case 'to': return Slot.To;
-    case 'call-id': return Slot.CallId;
-    case 'cseq': return Slot.CSeq;
-    case 'max-forwards': return Slot.MaxForwards;
-    case 'content-length': return Slot.ContentLength;
-    case 'contact': return Slot.Contact;
-    case 'route': return Slot.Route;
-    case 'record-route': return Slot.RecordRoute;
-    default: return -1;
-  }
 }
 
 /** A header value given in code: raw text, a number, or a typed value with toString(). */
@@ -85,7 +50,17 @@ export abstract class SIPMessage {
   protected keys: string[] = [];
   /** @internal raw values, unfolded, trimmed. */
   protected values: string[] = [];
-  /** @internal typed values of the core headers by Slot, UNSET until parsed. */
+  /**
+   * @internal set by the parser: the core Slot of each field (-1 for others), parallel to
+   * `keys`, so that finding a core header's fields compares small integers instead of strings.
+   * Dropped (undefined) by anything that adds, removes or reorders fields.
+   */
+  private slots: number[] | undefined = undefined;
+  /**
+   * @internal typed values of the core headers (core-slots.ts) by Slot, UNSET until parsed:
+   * reading them costs an array load, not a string-keyed Map lookup. The Map below is created
+   * only when some other typed header is read.
+   */
   private core: unknown[] = newCore();
   /** @internal typed values of every other header, created on first use. */
   private cache: Map<string, unknown> | undefined = undefined;
@@ -97,6 +72,7 @@ export abstract class SIPMessage {
 
   /** @internal used by the parser: append a field without validation or cache handling. */
   pushRaw(name: string, key: string, value: string): void {
+    this.slots = undefined;
     this.names.push(name);
     this.keys.push(key);
     this.values.push(value);
@@ -143,6 +119,7 @@ export abstract class SIPMessage {
     const vals = (Array.isArray(value) ? value : [value as HeaderValue]).map(text);
     let at = this.keys.indexOf(key);
     this.removeKey(key);
+    this.slots = undefined;
     if (at < 0 || at > this.keys.length) at = this.keys.length;
     this.names.splice(at, 0, ...vals.map(() => spelled));
     this.keys.splice(at, 0, ...vals.map(() => key));
@@ -156,6 +133,7 @@ export abstract class SIPMessage {
     const key = def?.key ?? name.toLowerCase();
     const at = this.keys.lastIndexOf(key);
     const pos = at < 0 ? this.keys.length : at + 1;
+    this.slots = undefined;
     this.names.splice(pos, 0, def?.name ?? name);
     this.keys.splice(pos, 0, key);
     this.values.splice(pos, 0, text(value));
@@ -169,6 +147,7 @@ export abstract class SIPMessage {
     const key = def?.key ?? name.toLowerCase();
     const at = this.keys.indexOf(key);
     const pos = at < 0 ? 0 : at;
+    this.slots = undefined;
     this.names.splice(pos, 0, def?.name ?? name);
     this.keys.splice(pos, 0, key);
     this.values.splice(pos, 0, text(value));
@@ -198,6 +177,7 @@ export abstract class SIPMessage {
     this.names.splice(i, 1);
     this.keys.splice(i, 1);
     this.values.splice(i, 1);
+    this.slots = undefined;
     this.invalidate(key);
     return true;
   }
@@ -216,6 +196,7 @@ export abstract class SIPMessage {
       this.names.splice(i, 1);
       this.keys.splice(i, 1);
       this.values.splice(i, 1);
+      this.slots = undefined;
       n++;
     }
     this.invalidate(key);
@@ -230,10 +211,10 @@ export abstract class SIPMessage {
    */
   typed<T>(key: string, parse: (values: string[]) => T): T {
     const slot = coreSlot(key);
-    if (slot >= 0) {
+    if (slot !== -1) {
       const v = this.core[slot];
       if (v !== UNSET) return v as T;
-      const parsed = parse(this.valuesOf(key));
+      const parsed = parse(this.slotValues(slot, key));
       this.core[slot] = parsed;
       return parsed;
     }
@@ -252,11 +233,20 @@ export abstract class SIPMessage {
     return vals;
   }
 
+  /** Every field value of a core header, in order. */
+  private slotValues(slot: Slot, key: string): string[] {
+    const slots = this.slots;
+    if (slots === undefined) return this.valuesOf(key);
+    const vals: string[] = [];
+    for (let i = 0; i < slots.length; i++) if (slots[i] === slot) vals.push(this.values[i]);
+    return vals;
+  }
+
   /** A core header's typed value: cached in its slot, parsed by TYPED_PARSERS on first use. */
   private coreValue(slot: Slot, key: TypedHeaderName): unknown {
     const v = this.core[slot];
     if (v !== UNSET) return v;
-    const parsed: unknown = TYPED_PARSERS[key](this.valuesOf(key));
+    const parsed: unknown = TYPED_PARSERS[key](this.slotValues(slot, key));
     this.core[slot] = parsed;
     return parsed;
   }
@@ -267,7 +257,7 @@ export abstract class SIPMessage {
    */
   header<K extends TypedHeaderName>(name: K): TypedHeaders[K] {
     const slot = coreSlot(name);
-    if (slot >= 0) return this.coreValue(slot, name) as TypedHeaders[K];
+    if (slot !== -1) return this.coreValue(slot, name) as TypedHeaders[K];
     return this.typed(name, TYPED_PARSERS[name] as (values: string[]) => TypedHeaders[K]);
   }
 
@@ -380,6 +370,7 @@ export abstract class SIPMessage {
 
   /** Copy every field of `other` for the names given (in their order), replacing ours. */
   protected copyFields(from: SIPMessage, names: readonly string[]): void {
+    this.slots = undefined;
     for (const name of names) {
       const key = headerKey(name);
       for (let i = 0; i < from.keys.length; i++) {

@@ -10,6 +10,7 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { SIPParseError, type SalvagedHeaders } from './errors.js';
+import { coreSlot } from './core-slots.js';
 import { HEADER_DEFS, lookupHeader, NOT_A_TOKEN } from './header-names.js';
 import { TOKEN } from './grammar.js';
 import { SIPRequest, SIPResponse, type SIPMessage } from './message.js';
@@ -124,7 +125,8 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   // ---- header fields ----------------------------------------------------------------------
   let lines = 0;
   let last = -1;
-  const m = msg as unknown as { names: string[]; keys: string[]; values: string[] };
+  const m = msg as unknown as { names: string[]; keys: string[]; values: string[]; slots: number[] | undefined };
+  const slots: number[] = [];
   const counts = CORE_COUNTS.fill(0);
   while (pos < n) {
     eol = head.indexOf('\n', pos);
@@ -152,18 +154,21 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
       const def = HEADER_DEFS[id];
       m.names.push(def.name);
       m.keys.push(def.key);
+      slots.push(SLOT_OF[id]);
       const core = CORE_OF[id];
       if (core >= 0) counts[core]++;
     } else {
       const spelling = head.slice(pos, nameEnd);
       m.names.push(spelling);
       m.keys.push(spelling.toLowerCase());
+      slots.push(-1);
     }
     m.values.push(trimWs(head, colon + 1, end));
     last = m.values.length - 1;
     pos = eol + 1;
   }
 
+  m.slots = slots;
   checkCoreHeaders(msg, counts);
 
   // ---- body (RFC 3261 §18.3) --------------------------------------------------------------
@@ -267,6 +272,8 @@ const CORE_COUNT = 8;
 const CORE_NAMES = ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length', 'Content-Type'];
 /** Fields of each Core header in the message being parsed (reset by every parse; never re-entered). */
 const CORE_COUNTS = new Int32Array(CORE_COUNT);
+/** SIPMessage's typed-value slot of each HEADER_DEFS id (core-slots.ts), -1 for the others. */
+const SLOT_OF = Int8Array.from(HEADER_DEFS, (d) => coreSlot(d.key));
 /** Core index of each HEADER_DEFS id, -1 for the others. */
 const CORE_OF = new Int8Array(HEADER_DEFS.length).fill(-1);
 for (let c = 0; c < CORE_COUNT; c++) CORE_OF[HEADER_DEFS.findIndex((d) => d.name === CORE_NAMES[c])] = c;

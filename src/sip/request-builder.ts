@@ -14,15 +14,15 @@ export interface RequestSpec {
   /** The Request-URI before routing (normally the To URI, §8.1.1.1). */
   uri: URI | string;
   /** Our identity; a tag is added when it has none (§8.1.1.3). */
-  from: NameAddr | string;
+  from: NameAddr | URI | string;
   /** The target's identity, without a tag outside a dialog (§8.1.1.2). */
-  to: NameAddr | string;
+  to: NameAddr | URI | string;
   /** Default: a fresh random Call-ID (§8.1.1.4). */
   callId?: string;
   /** Default 1 (§8.1.1.5: any value below 2^31). */
   cseq?: number;
   /** Our Contact (§8.1.1.8); required for INVITE, SUBSCRIBE, REFER, REGISTER. */
-  contact?: NameAddr | string;
+  contact?: NameAddr | URI | string;
   /** A pre-loaded route set, e.g. the outbound proxy (§8.1.2), first hop first. */
   routes?: readonly (NameAddr | URI | string)[];
   maxForwards?: number;

@@ -5,9 +5,9 @@
  *   sent-protocol = protocol-name SLASH protocol-version SLASH transport
  *   sent-by       = host [ COLON port ]
  */
-import { Params, Scanner } from '../grammar.js';
+import { Params, runAt, Scanner, scanParams, skipWsAt, TOKEN } from '../grammar.js';
 import { SIPBuildError } from '../errors.js';
-import { readHost, readPort } from './host.js';
+import { commonHostEnd, readHost, readPort } from './host.js';
 
 /** RFC 3261 §8.1.1.7: branches of RFC 3261 transactions start with this magic cookie. */
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -169,8 +169,58 @@ function parseViaParm(s: Scanner): Via {
   return makeVia(`${name}/${version}`, transport.toUpperCase(), host, port, params);
 }
 
+/**
+ * The usual shape of a Via value, `SIP/2.0/<transport> SP host[:port] *(;param)` with commas
+ * between via-parms, read in one forward pass. Returns undefined at the first thing it does
+ * not expect (whitespace around '/' or ':', an IPv6 host, a bad parameter, an error of any kind):
+ * the value is then parsed again by the general scanner, which accepts the rarer forms and
+ * words the errors. What it returns is what the general parser returns.
+ */
+function parseViaFast(t: string): Via[] | undefined {
+  const end = t.length;
+  const out: Via[] = [];
+  let p = skipWsAt(t, 0, end);
+  for (;;) {
+    if (!t.startsWith('SIP/2.0/', p)) return undefined;
+    const ts = p + 8;
+    const te = runAt(t, ts, end, TOKEN);
+    if (te === ts) return undefined;
+    const hs = skipWsAt(t, te, end);
+    if (hs === te) return undefined; // RFC 3261 §20.42: LWS between sent-protocol and sent-by
+    const he = commonHostEnd(t, hs, end);
+    if (he < 0) return undefined;
+    p = he;
+    let port: number | undefined;
+    if (p < end && t.charCodeAt(p) === 58 /* : */) {
+      // port = 1*DIGIT, 1..65535 (leading zeros allowed)
+      let n = 0;
+      const ds = ++p;
+      for (; p < end; p++) {
+        const c = t.charCodeAt(p);
+        if (c < 48 || c > 57) break;
+        n = n * 10 + (c - 48);
+        if (n > 65535) return undefined;
+      }
+      if (p === ds || n === 0) return undefined;
+      port = n;
+    }
+    const params = new Params();
+    p = scanParams(t, p, end, params);
+    if (p < 0 || viaParamsProblem(params) !== null) return undefined;
+    out.push(makeVia('SIP/2.0', upperTransport(t, ts, te), t.slice(hs, he), port, params));
+    // Another via-parm after a COMMA, or the end (RFC 3261 §7.3.1).
+    p = skipWsAt(t, p, end);
+    if (p === end) return out;
+    if (t.charCodeAt(p) !== 44 /* , */) return undefined;
+    p = skipWsAt(t, p + 1, end);
+    if (p === end || t.charCodeAt(p) === 44) return undefined;
+  }
+}
+
 /** Parse one Via field value, which may hold several comma-separated via-parms. */
 export function parseViaList(value: string, header = 'Via'): Via[] {
+  const fast = parseViaFast(value);
+  if (fast !== undefined) return fast;
   const s = new Scanner(value, header);
   const out: Via[] = [];
   do out.push(parseViaParm(s));
