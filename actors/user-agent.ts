@@ -24,8 +24,14 @@ export interface SendOptions {
   targets?: Endpoint[];
   /** Answer 401/407 challenges (RFC 3261 §22.2). */
   authorize?: Authorizer;
-  /** Called with every provisional response. */
-  onProvisional?(response: SIPResponse): void;
+  /** Called with every provisional response, and the request it answers (as sent). */
+  onProvisional?(response: SIPResponse, request: SIPRequest): void;
+  /**
+   * Called with every final response that arrives after the first one: 2xx retransmissions and
+   * the 2xx of other forks of an INVITE (RFC 3261 §13.2.2.4), passed up by the INVITE client
+   * transaction in its Accepted state (RFC 6026).
+   */
+  onLaterFinal?(response: SIPResponse, request: SIPRequest): void;
 }
 
 export interface SendResult {
@@ -188,7 +194,8 @@ export class UserAgent {
       try {
         this.transactions.request(request, target, {
           onResponse: (res) => {
-            if (res.status < 200) options.onProvisional?.(res);
+            if (res.status < 200) options.onProvisional?.(res, request);
+            else if (done) options.onLaterFinal?.(res, request);
             else finish(res, false);
           },
           onTimeout: () => finish(localResponse(request, 408, 'Request Timeout'), true),
@@ -200,9 +207,15 @@ export class UserAgent {
     });
   }
 
-  /** Send a request outside any transaction (the ACK for a 2xx). */
-  sendStateless(request: SIPRequest, target: Endpoint): Promise<void> {
-    return this.transactions.sendStateless(request, target);
+  /**
+   * Send a request outside any transaction: the ACK for a 2xx (§13.2.2.4), to the first target
+   * its next hop resolves to (or the one given).
+   */
+  async sendStateless(request: SIPRequest, target?: Endpoint): Promise<void> {
+    if (!request.get('User-Agent')) request.append('User-Agent', this.userAgent);
+    const to = target ?? (await this.resolver(nextHop(request)))[0];
+    if (!to) throw new Error(`no target for ${nextHop(request).toString()}`);
+    return this.transactions.sendStateless(request, to);
   }
 
   // ---- receiving --------------------------------------------------------------------------

@@ -324,6 +324,9 @@ export class Scanner {
   }
 }
 
+/** The list of every empty Params (see Params.list). */
+const NO_PARAMS: (string | null | boolean)[] = [];
+
 /**
  * Header or URI parameters: ordered, names compared case-insensitively (RFC 3261 §7.3.1),
  * values kept as received. A flag parameter (`;lr`) has the value `null`.
@@ -332,9 +335,10 @@ export class Params {
   /**
    * Four entries per parameter: name as written, lower-case key, value, quoted flag. One flat
    * array rather than four parallel ones: a parameter list is built for nearly every header
-   * and URI parsed, and this keeps it to one small allocation.
+   * and URI parsed, and this keeps it to one small allocation. An empty list is the shared
+   * NO_PARAMS (never written to: `add` replaces it), so an empty Params allocates nothing more.
    */
-  private readonly list: (string | null | boolean)[] = [];
+  private list: (string | null | boolean)[] = NO_PARAMS;
 
   static from(init: Record<string, string | null | number | boolean | undefined> | Params | undefined): Params {
     if (init instanceof Params) return init.clone();
@@ -369,7 +373,8 @@ export class Params {
   }
 
   add(name: string, value: string | null, quoted = false): this {
-    this.list.push(name, name.toLowerCase(), value, quoted);
+    if (this.list === NO_PARAMS) this.list = [name, name.toLowerCase(), value, quoted];
+    else this.list.push(name, name.toLowerCase(), value, quoted);
     return this;
   }
 
@@ -403,7 +408,7 @@ export class Params {
 
   delete(name: string): boolean {
     const i = this.index(name);
-    if (i < 0) return false;
+    if (i < 0) return false; // always the case for NO_PARAMS, which is never spliced
     this.list.splice(i * 4, 4);
     return true;
   }
@@ -414,9 +419,7 @@ export class Params {
 
   clone(): Params {
     const p = new Params();
-    const from = this.list;
-    const to = p.list;
-    for (let i = 0; i < from.length; i++) to.push(from[i]);
+    if (this.list.length > 0) p.list = this.list.slice();
     return p;
   }
 

@@ -9,7 +9,7 @@
  * An addr-spec written without angle brackets ends at the first ';' (the rest are header
  * parameters, §20.10) and may not contain ',', '?' or ';' of its own.
  */
-import { Params, quote, Scanner, TOKEN } from '../grammar.js';
+import { Params, plainQuotedEnd, quote, runAt, Scanner, scanParams, skipWsAt, TOKEN } from '../grammar.js';
 import { SIPBuildError } from '../errors.js';
 import { isSipURI, parseURI, type URI } from '../uri.js';
 
@@ -197,8 +197,76 @@ function parseOne(s: Scanner, header: string): NameAddr {
   return makeNameAddr(uriText, displayName, params, header);
 }
 
+/** Where the last successful parseOneFast stopped. */
+let fastEnd = 0;
+
+/**
+ * The usual shapes of an address, `<uri>`, `"Name" <uri>` or `Name Name <uri>`, then header
+ * parameters, read in one forward pass without a Scanner. Returns undefined at the first thing
+ * it does not expect (a bare addr-spec, a quoted-pair in the display name, any error): the
+ * value is then parsed again by parseOne, which accepts the rarer forms and words the errors.
+ * On success fastEnd is where parseOne would have left the scanner.
+ */
+function parseOneFast(t: string, p: number, end: number, header: string): NameAddr | undefined {
+  p = skipWsAt(t, p, end);
+  if (p >= end) return undefined;
+  let displayName: string | undefined;
+  const c = t.charCodeAt(p);
+  if (c === C.DQUOTE) {
+    const close = plainQuotedEnd(t, p, end);
+    if (close < 0) return undefined;
+    displayName = t.slice(p + 1, close);
+    p = skipWsAt(t, close + 1, end);
+    if (p >= end || t.charCodeAt(p) !== C.LAQUOT) return undefined;
+  } else if (c !== C.LAQUOT) {
+    // display-name = *(token LWS), then '<'
+    const start = p;
+    let q = p;
+    let sawToken = false;
+    for (;;) {
+      const r = q;
+      q = runAt(t, q, end, TOKEN);
+      if (q === r) break;
+      sawToken = true;
+      q = skipWsAt(t, q, end);
+    }
+    if (!sawToken || q >= end || t.charCodeAt(q) !== C.LAQUOT) return undefined;
+    displayName = t.slice(start, q).trim();
+    p = q;
+  }
+  // LAQUOT addr-spec RAQUOT, no whitespace just inside the brackets (RFC 4475 §3.1.2.14).
+  const close = t.indexOf('>', p + 1);
+  if (close < 0 || close >= end || close === p + 1) return undefined;
+  if (isWs(t.charCodeAt(p + 1)) || isWs(t.charCodeAt(close - 1))) return undefined;
+  const uriText = t.slice(p + 1, close);
+  const params = new Params();
+  const e = scanParams(t, close + 1, end, params);
+  if (e < 0) return undefined;
+  fastEnd = e;
+  return makeNameAddr(uriText, displayName, params, header);
+}
+
+/** A comma-separated list of usual addresses (see parseOneFast), or undefined. */
+function parseListFast(t: string, header: string): NameAddr[] | undefined {
+  const end = t.length;
+  const out: NameAddr[] = [];
+  let p = 0;
+  for (;;) {
+    const na = parseOneFast(t, p, end, header);
+    if (na === undefined) return undefined;
+    out.push(na);
+    p = skipWsAt(t, fastEnd, end);
+    if (p === end) return out;
+    if (t.charCodeAt(p) !== C.COMMA) return undefined;
+    p = skipWsAt(t, p + 1, end);
+    if (p === end || t.charCodeAt(p) === C.COMMA) return undefined;
+  }
+}
+
 /** One address (From, To, Refer-To, Referred-By, Reply-To). */
 export function parseNameAddr(value: string, header = 'From'): NameAddr {
+  const fast = parseOneFast(value, 0, value.length, header);
+  if (fast !== undefined && skipWsAt(value, fastEnd, value.length) === value.length) return fast;
   const s = new Scanner(value, header);
   const na = parseOne(s, header);
   s.expectEnd('end of address');
@@ -207,6 +275,8 @@ export function parseNameAddr(value: string, header = 'From'): NameAddr {
 
 /** A comma-separated list of addresses (Route, Record-Route, Path, P-Asserted-Identity...). */
 export function parseNameAddrList(value: string, header = 'Route'): NameAddr[] {
+  const fast = parseListFast(value, header);
+  if (fast !== undefined) return fast;
   const s = new Scanner(value, header);
   const out: NameAddr[] = [];
   do out.push(parseOne(s, header));
@@ -216,6 +286,8 @@ export function parseNameAddrList(value: string, header = 'Route'): NameAddr[] {
 
 /** Contact values: addresses, or the wildcard `*` alone (RFC 3261 §20.10, §10.2.2). */
 export function parseContactList(value: string, header = 'Contact'): ContactValue[] {
+  const first = skipWsAt(value, 0, value.length);
+  if (first >= value.length || value.charCodeAt(first) !== C.STAR) return parseNameAddrList(value, header);
   const s = new Scanner(value, header);
   s.skipWs();
   if (s.peek() === C.STAR) {

@@ -1,0 +1,267 @@
+/**
+ * The dialog layer (RFC 3261 §12, §13.2.2.4, RFC 5057): one dialog actor per dialog, kept in a
+ * Map by dialog id (not as XState children: see the design's "Measured constraints"). It turns
+ * an INVITE's responses into early and confirmed dialogs — one per To tag when the INVITE forks —
+ * ACKs every 2xx, ends the extra dialogs a forked INVITE confirms (ACK then BYE), builds and
+ * sends requests inside a dialog, and routes the requests it receives to their dialog.
+ */
+import { createActor, type ActorRefFrom } from 'xstate';
+import { dialog, INVITE_USAGE, type DialogContext } from '../machines/dialog.js';
+import type { SIPRequest, SIPResponse } from '../src/sip/message.js';
+import {
+  buildAck,
+  buildInDialogRequest,
+  dialogId,
+  dialogIdOf,
+  uacDialogState,
+  uasDialogState,
+  type DialogState,
+  type InDialogRequestOptions,
+} from '../src/sip/dialog-state.js';
+import type { ServerTransaction } from './transaction-layer.js';
+import type { Authorizer, SendResult, UserAgent } from './user-agent.js';
+import type { Clock } from './transaction-layer.js';
+
+export type DialogActor = ActorRefFrom<typeof dialog>;
+
+/** A dialog as the layer's users see it. */
+export interface Dialog {
+  readonly id: string;
+  readonly actor: DialogActor;
+  /** The dialog state now (route set, remote target, sequence numbers...). */
+  readonly context: DialogContext;
+  /** 'early' | 'confirmed' | 'terminated' */
+  readonly status: string;
+}
+
+/** A request received in a dialog, for its owner: answer it through `tx`. */
+export type InDialogHandler = (dialog: Dialog, tx: ServerTransaction) => void;
+
+export interface InviteOptions {
+  authorize?: Authorizer;
+  /** Every provisional response, with the early dialog it created or belongs to (if it has a To tag). */
+  onProvisional?(response: SIPResponse, dialog: Dialog | undefined): void;
+  /** Another fork confirmed a second dialog: it has been ACKed and will be ended with BYE. */
+  onExtraDialog?(dialog: Dialog, response: SIPResponse): void;
+}
+
+export interface InviteResult extends SendResult {
+  /** The confirmed dialog (a 2xx), undefined otherwise. */
+  dialog: Dialog | undefined;
+  /** Every dialog the INVITE created, early ones included. */
+  dialogs: Dialog[];
+}
+
+interface Rec {
+  id: string;
+  actor: DialogActor;
+  /** The server transaction of the request being handled, while the actor processes it. */
+  tx: ServerTransaction | undefined;
+  handler: InDialogHandler | undefined;
+}
+
+export interface DialogLayerOptions {
+  clock?: Clock;
+  /** How long early dialogs outlive a 2xx from another fork (64·T1 by default: Timer M). */
+  forkLinger?: number;
+}
+
+export class DialogLayer {
+  private readonly dialogs = new Map<string, Rec>();
+  private readonly logic;
+  private defaultHandler: InDialogHandler | undefined;
+
+  constructor(
+    private readonly ua: UserAgent,
+    private readonly options: DialogLayerOptions = {},
+  ) {
+    const rec = (ctx: DialogContext): Rec | undefined => this.dialogs.get(dialogId(ctx));
+    this.logic = dialog.provide({
+      actions: {
+        passRequest: ({ context }) => {
+          const r = rec(context);
+          if (!r?.tx) return;
+          const handler = r.handler ?? this.defaultHandler;
+          if (handler) handler(this.view(r), r.tx);
+          else r.tx.respond(r.tx.reply(r.tx.request.method === 'BYE' ? 200 : 501));
+        },
+        // §12.2.2: a lower CSeq than the remote sequence number gets 500.
+        rejectOutOfOrder: ({ context }) => {
+          const r = rec(context);
+          if (r?.tx) r.tx.respond(r.tx.reply(500, 'Server Internal Error', [['Retry-After', '1']]));
+        },
+        terminate: ({ context }) => {
+          this.dialogs.delete(dialogId(context));
+        },
+      },
+    });
+    ua.claimInDialog((tx) => this.claim(tx));
+  }
+
+  /** Who answers in-dialog requests of dialogs that have no handler of their own. */
+  onRequest(handler: InDialogHandler): void {
+    this.defaultHandler = handler;
+  }
+
+  /** Route the requests of one dialog to `handler`. */
+  setHandler(d: Dialog, handler: InDialogHandler): void {
+    const r = this.dialogs.get(d.id);
+    if (r) r.handler = handler;
+  }
+
+  get(id: string): Dialog | undefined {
+    const r = this.dialogs.get(id);
+    return r && this.view(r);
+  }
+
+  get size(): number {
+    return this.dialogs.size;
+  }
+
+  private view(r: Rec): Dialog {
+    return {
+      id: r.id,
+      actor: r.actor,
+      get context() {
+        return r.actor.getSnapshot().context;
+      },
+      get status() {
+        return String(r.actor.getSnapshot().value);
+      },
+    };
+  }
+
+  private create(state: DialogState, side: 'uac' | 'uas', confirmed: boolean): Rec {
+    const id = dialogId(state);
+    const actor = createActor(this.logic, { id: `dialog:${id}`, input: { state, side, usages: [INVITE_USAGE] }, ...(this.options.clock ? { clock: this.options.clock } : {}) });
+    const r: Rec = { id, actor, tx: undefined, handler: undefined };
+    this.dialogs.set(id, r);
+    actor.start();
+    if (confirmed) actor.send({ type: 'confirm' });
+    return r;
+  }
+
+  /** A UAS dialog for an INVITE we answer with `response` (1xx with our To tag, or 2xx). */
+  createUas(request: SIPRequest, response: SIPResponse, overTls = false): Dialog {
+    const state = uasDialogState(request, response, overTls);
+    const existing = this.dialogs.get(dialogId(state));
+    if (existing) {
+      if (response.status >= 200 && response.status < 300) existing.actor.send({ type: 'confirm' });
+      return this.view(existing);
+    }
+    return this.view(this.create(state, 'uas', response.status >= 200 && response.status < 300));
+  }
+
+  // ---- UAC: INVITE ------------------------------------------------------------------------
+
+  /**
+   * Send an INVITE and follow its dialogs (§13.2.2): an early dialog per 1xx To tag, the 2xx's
+   * dialog confirmed and ACKed, other forks' 2xx ACKed and ended with BYE (§13.2.2.4), early
+   * dialogs failed by a non-2xx final response.
+   */
+  async invite(request: SIPRequest, options: InviteOptions = {}): Promise<InviteResult> {
+    const created = new Map<string, Rec>();
+    let confirmed: Rec | undefined;
+    const earlyFor = (res: SIPResponse, req: SIPRequest): Rec | undefined => {
+      if (res.to?.tag === undefined) return undefined;
+      const id = dialogIdOf(res, 'uac');
+      if (id === undefined) return undefined;
+      let r = this.dialogs.get(id);
+      if (!r) {
+        r = this.create(uacDialogState(req, res, req.topVia?.transport === 'TLS'), 'uac', false);
+        created.set(id, r);
+      }
+      return r;
+    };
+    const result = await this.ua.send(request, {
+      authorize: options.authorize,
+      onProvisional: (res, req) => {
+        const r = res.status > 100 ? earlyFor(res, req) : undefined;
+        options.onProvisional?.(res, r && this.view(r));
+      },
+      onLaterFinal: (res, req) => {
+        if (res.status < 200 || res.status >= 300) return;
+        const r = earlyFor(res, req);
+        if (!r) return;
+        if (r === confirmed || r.actor.getSnapshot().value === 'confirmed') {
+          // A retransmitted 2xx: our ACK was lost; send it again (§13.2.2.4).
+          void this.sendAck(r, req.cseq!.seq);
+          return;
+        }
+        // Another fork answered: confirm, ACK, then end it with BYE (§13.2.2.4).
+        r.actor.send({ type: 'confirm', response: res });
+        void this.sendAck(r, req.cseq!.seq).then(() => this.request(this.view(r), 'BYE'));
+        options.onExtraDialog?.(this.view(r), res);
+      },
+    });
+    const res = result.response;
+    if (res.status >= 200 && res.status < 300 && !result.local) {
+      confirmed = earlyFor(res, result.request);
+      if (confirmed) {
+        confirmed.actor.send({ type: 'confirm', response: res });
+        await this.sendAck(confirmed, result.request.cseq!.seq);
+      }
+      // Early dialogs of other forks may still get a 2xx while the INVITE transaction lives
+      // (Timer M); after that they are gone.
+      const linger = this.options.forkLinger ?? 64 * this.ua.transactions.timers.T1;
+      const others = [...created.values()].filter((r) => r !== confirmed);
+      if (others.length) {
+        setTimeout(() => {
+          for (const r of others) if (r.actor.getSnapshot().value === 'early') r.actor.send({ type: 'fail' });
+        }, linger).unref();
+      }
+    } else {
+      for (const r of created.values()) r.actor.send({ type: 'fail' });
+    }
+    return { ...result, dialog: confirmed && this.view(confirmed), dialogs: [...created.values()].map((r) => this.view(r)) };
+  }
+
+  /** The ACK for a 2xx (§13.2.2.4): CSeq number of the INVITE, sent outside any transaction. */
+  private async sendAck(r: Rec, inviteCSeq: number): Promise<void> {
+    const ack = buildAck(r.actor.getSnapshot().context, inviteCSeq);
+    try {
+      await this.ua.sendStateless(ack);
+    } catch {
+      // Nothing to do: the 2xx will be retransmitted and we will ACK again.
+    }
+  }
+
+  // ---- requests inside a dialog ------------------------------------------------------------
+
+  /**
+   * Build a request in the dialog (§12.2.1.1: CSeq, route set, remote target) and send it. A BYE
+   * ends the invite usage when it completes; a 481 or a timeout ends the dialog (§12.2.1.2).
+   */
+  async request(d: Dialog, method: string, options: InDialogRequestOptions & { authorize?: Authorizer } = {}): Promise<SendResult> {
+    const r = this.dialogs.get(d.id);
+    if (!r) throw new Error(`dialog ${d.id} is gone`);
+    const { request } = buildInDialogRequest(r.actor.getSnapshot().context, method, options);
+    r.actor.send({ type: 'send', method });
+    const result = await this.ua.send(request, { authorize: options.authorize });
+    const status = result.response.status;
+    if (status === 481 || status === 408) r.actor.send({ type: 'terminate' });
+    else if (method === 'BYE') r.actor.send({ type: 'removeUsage', usage: INVITE_USAGE });
+    return result;
+  }
+
+  // ---- incoming -----------------------------------------------------------------------------
+
+  private claim(tx: ServerTransaction): boolean {
+    const id = dialogIdOf(tx.request, 'uas');
+    const r = id === undefined ? undefined : this.dialogs.get(id);
+    if (!r) return false;
+    r.tx = tx;
+    try {
+      r.actor.send({ type: 'request', request: tx.request });
+    } finally {
+      r.tx = undefined;
+    }
+    return true;
+  }
+
+  /** End every dialog (the owner is stopping). */
+  stop(): void {
+    for (const r of [...this.dialogs.values()]) r.actor.stop();
+    this.dialogs.clear();
+  }
+}
