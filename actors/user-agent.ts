@@ -82,7 +82,7 @@ export class UserAgent {
   private constructor(
     readonly transports: TransportManager,
     readonly transactions: TransactionLayer,
-    private readonly options: UserAgentOptions,
+    options: UserAgentOptions,
   ) {
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
     this.userAgent = options.userAgent ?? 'sipstate/0.1';

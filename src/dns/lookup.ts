@@ -18,7 +18,7 @@
  */
 import { promises as dnsPromises, type NaptrRecord, type SrvRecord } from 'node:dns';
 import { isIP } from 'node:net';
-import { defaultNotificationCenter, type NotificationCenter } from '../api/notification-center.js';
+import type { NotificationCenter } from '../api/notification-center.js';
 import { parseSipURI, type SipURI } from '../sip/uri.js';
 import { DNSLookupError } from './errors.js';
 import { defaultDNSManager, type DNSManager } from './manager.js';

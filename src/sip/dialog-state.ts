@@ -9,10 +9,11 @@
  * Text, not objects: URIs and addresses are kept as the text they serialize to, so a state is
  * cheap to copy, compare, log and store, and stays valid after the messages it came from are gone.
  */
+import { applyRouteSet, markStrictRouted } from './routing.js';
 import { SIPBuildError } from './errors.js';
 import { NameAddr, parseNameAddr } from './headers/name-addr.js';
 import { SIPRequest, type HeaderFields, type HeaderValue, type SIPResponse } from './message.js';
-import { isSipURI, parseURI, type URI } from './uri.js';
+import { parseURI, type URI } from './uri.js';
 
 /** RFC 3261 §12: "dialog ID, local sequence number, remote sequence number, local URI, remote
  * URI, remote target, a boolean flag called "secure", and a route set". */
@@ -232,18 +233,6 @@ function parseTarget(text: string): URI {
   }
 }
 
-/**
- * §12.2.1.1: "stripping any parameters that are not allowed in a Request-URI" — by the table of
- * §19.1.1 those are the `method` parameter and header components (`?...`); `lr`, `maddr`, `ttl`
- * and `transport` may stay.
- */
-function asRequestUri(uri: URI): URI {
-  if (!isSipURI(uri) || (!uri.params.has('method') && uri.headers.size === 0)) return uri;
-  const u = uri.clone();
-  while (u.params.delete('method'));
-  for (const [name] of [...u.headers.entries()]) u.headers.delete(name);
-  return u;
-}
 
 /** `address;tag=tag`, or the address alone for a null tag (§12.2.1.1). */
 function tagged(address: string, tag: string, header: string): NameAddr {
@@ -265,32 +254,12 @@ function appendFields(req: SIPRequest, headers: HeaderFields | undefined): void 
 
 /** The request of §12.2.1.1 with the given CSeq: Request-URI and Route from the route set. */
 function inDialogRequest(state: DialogState, method: string, seq: number, options: InDialogRequestOptions): SIPRequest {
-  const target = parseTarget(state.remoteTarget);
-  let requestUri: URI = target;
-  let routes: Array<NameAddr | string> = [];
-  if (state.routeSet.length > 0) {
-    const first = parseAddress(state.routeSet[0], 'Route');
-    if (first.lr) {
-      // "If the route set is not empty, and the first URI in the route set contains the lr
-      // parameter (see Section 19.1.1), the UAC MUST place the remote target URI into the
-      // Request-URI and MUST include a Route header field containing the route set values in
-      // order, including all parameters."
-      routes = [...state.routeSet];
-    } else {
-      // "If the route set is not empty, and its first URI does not contain the lr parameter, the
-      // UAC MUST place the first URI from the route set into the Request-URI, stripping any
-      // parameters that are not allowed in a Request-URI. The UAC MUST add a Route header field
-      // containing the remainder of the route set values in order, including all parameters.
-      // The UAC MUST then place the remote target URI into the Route header field as the last
-      // value." (Seed defect 10: the last value is the remote target, not the rewritten
-      // Request-URI.)
-      requestUri = asRequestUri(first.uri);
-      routes = [...state.routeSet.slice(1), new NameAddr({ uri: target })];
-    }
-  }
-  // "If the route set is empty, the UAC MUST place the remote target URI into the Request-URI.
-  // The UAC MUST NOT add a Route header field to the request."
+  // §12.2.1.1 (see routing.ts): loose or strict routing by the first route.
+  const routed = applyRouteSet(parseTarget(state.remoteTarget), state.routeSet.map((r) => parseAddress(r, 'Route')));
+  const requestUri = routed.requestUri;
+  const routes = routed.routes;
   const req = new SIPRequest({ method, uri: requestUri });
+  if (routed.strict) markStrictRouted(req);
   for (const r of routes) req.append('Route', r);
   req.append('Max-Forwards', 70);
   // "The URI in the To field of the request MUST be set to the remote URI from the dialog state.

@@ -6,8 +6,8 @@ import { SIPBuildError } from './errors.js';
 import { NameAddr, parseNameAddr } from './headers/name-addr.js';
 import { SIPRequest, type HeaderFields } from './message.js';
 import { randomToken } from './transaction-keys.js';
-import { isSipURI, parseURI, type URI } from './uri.js';
-import { Params } from './grammar.js';
+import { parseURI, type URI } from './uri.js';
+import { applyRouteSet, markStrictRouted } from './routing.js';
 
 export interface RequestSpec {
   method: string;
@@ -54,35 +54,17 @@ function asUri(u: URI | string): URI {
   }
 }
 
-/** Parameters a Request-URI may not carry (§19.1.1 table: maddr, ttl, transport are fine; lr is a route's). */
-function asRequestUri(route: URI): URI {
-  if (!isSipURI(route)) return route;
-  const u = route.clone();
-  u.params.delete('lr');
-  u.headers = new Params();
-  return u;
-}
-
-/** Build a request per §8.1.1, routed through `routes` per §12.2.1.1. */
+/** Build a request per §8.1.1, routed through a pre-loaded route set per §8.1.2 / §12.2.1.1. */
 export function createRequest(spec: RequestSpec): SIPRequest {
   let requestUri = asUri(spec.uri);
   const from = toNameAddr(spec.from).clone();
   if (from.tag === undefined) from.tag = randomToken(10);
   const to = toNameAddr(spec.to);
-  const routes = (spec.routes ?? []).map(toNameAddr);
-  let routeHeaders = routes;
-  // §12.2.1.1: "If the route set is not empty, and its first URI does not contain the lr
-  // parameter, the UAC MUST place the first URI from the route set into the Request-URI,
-  // stripping any parameters that are not allowed in a Request-URI. The UAC MUST add a Route
-  // header field containing the remainder of the route set values in order, including all
-  // parameters. The UAC MUST then place the remote target URI into the Route header field as
-  // the last value." (The same rules apply to a pre-loaded route set, §8.1.2.)
-  if (routes.length && !routes[0].lr) {
-    const target = requestUri;
-    requestUri = asRequestUri(routes[0].uri);
-    routeHeaders = [...routes.slice(1), new NameAddr({ uri: target })];
-  }
+  const routed = applyRouteSet(requestUri, (spec.routes ?? []).map(toNameAddr));
+  requestUri = routed.requestUri;
+  const routeHeaders = routed.routes;
   const req = new SIPRequest({ method: spec.method, uri: requestUri });
+  if (routed.strict) markStrictRouted(req);
   for (const r of routeHeaders) req.append('Route', r);
   req.append('Max-Forwards', spec.maxForwards ?? 70);
   req.append('From', from);
@@ -96,12 +78,4 @@ export function createRequest(spec: RequestSpec): SIPRequest {
   return req;
 }
 
-/**
- * Where a request goes first (§8.1.2, RFC 3263 §4): the URI of the first Route when there is
- * one (loose routing), otherwise the Request-URI (which strict routing has already set to the
- * first route).
- */
-export function nextHop(request: SIPRequest): URI {
-  const route = request.route[0];
-  return route && route.lr ? route.uri : request.uri;
-}
+export { nextHop } from './routing.js';
