@@ -7,3 +7,4 @@ export * from './non-invite-client-transaction.js';
 export * from './invite-server-transaction.js';
 export * from './non-invite-server-transaction.js';
 export * from './dialog.js';
+export * from './application.js';

@@ -12,7 +12,7 @@ import {
   inviteClientTransaction as machine,
 } from '../../machines/invite-client-transaction.js';
 import { type TimerSettings, defaultTimers } from '../../machines/transaction-timers.js';
-import { type Model, type Row, definition, minus, replayAll, runScript, union } from './transaction-timers.test.js';
+import { type Model, type Row, definition, minus, replayAll, runScript, union } from './harness.js';
 
 const invite = new SIPRequest({ method: 'INVITE', uri: 'sip:bob@example.com' });
 const response = (status: number): InviteClientTransactionEvent => ({ type: 'response', response: new SIPResponse({ status }) });

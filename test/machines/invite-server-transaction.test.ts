@@ -12,7 +12,7 @@ import {
   inviteServerTransaction as machine,
 } from '../../machines/invite-server-transaction.js';
 import { type TimerSettings, defaultTimers } from '../../machines/transaction-timers.js';
-import { type Model, type Row, definition, minus, replayAll, runScript, union } from './transaction-timers.test.js';
+import { type Model, type Row, definition, minus, replayAll, runScript, union } from './harness.js';
 
 const invite = new SIPRequest({ method: 'INVITE', uri: 'sip:bob@example.com' });
 const ack = new SIPRequest({ method: 'ACK', uri: 'sip:bob@example.com' });

@@ -12,7 +12,7 @@ import {
   nonInviteClientTransaction as machine,
 } from '../../machines/non-invite-client-transaction.js';
 import { type TimerSettings, defaultTimers } from '../../machines/transaction-timers.js';
-import { type Model, type Row, definition, minus, replayAll, runScript, union } from './transaction-timers.test.js';
+import { type Model, type Row, definition, minus, replayAll, runScript, union } from './harness.js';
 
 const options = new SIPRequest({ method: 'OPTIONS', uri: 'sip:bob@example.com' });
 const response = (status: number): NonInviteClientTransactionEvent => ({ type: 'response', response: new SIPResponse({ status }) });

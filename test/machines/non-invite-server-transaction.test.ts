@@ -12,7 +12,7 @@ import {
   nonInviteServerTransaction as machine,
 } from '../../machines/non-invite-server-transaction.js';
 import { type TimerSettings, defaultTimers } from '../../machines/transaction-timers.js';
-import { type Model, type Row, definition, minus, replayAll, runScript, union } from './transaction-timers.test.js';
+import { type Model, type Row, definition, minus, replayAll, runScript, union } from './harness.js';
 
 const options = new SIPRequest({ method: 'OPTIONS', uri: 'sip:alice@example.com' });
 const retransmission: NonInviteServerTransactionEvent = { type: 'request', request: options };
