@@ -133,25 +133,33 @@ function fold(c: number): number {
 
 const TABLE_SIZE = 512;
 
-function hashName(text: string, start: number, end: number): number {
-  let h = end - start;
-  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + fold(text.charCodeAt(i))) | 0;
-  return (h ^ (h >>> 9)) & (TABLE_SIZE - 1);
+/**
+ * Where a spelling starts probing the table: from its length and its first and last characters
+ * only (case-folded), so a name is placed without reading all of it; the candidates are then
+ * confirmed by comparing the whole name.
+ */
+function slotOf(length: number, first: number, last: number): number {
+  const h = Math.imul(Math.imul(length, 31) + fold(first), 31) + fold(last);
+  return (h ^ (h >>> 5)) & (TABLE_SIZE - 1);
 }
 
-/** Open-addressed table of (lower-case spelling, id); -1 marks an empty slot. */
+/** Open-addressed table of known spellings; -1 marks an empty slot. */
 const TABLE_IDS = new Int16Array(TABLE_SIZE).fill(-1);
+/** Lower-case spelling of each slot. */
 const TABLE_SPELLINGS: string[] = new Array<string>(TABLE_SIZE).fill('');
+/** The spelling most often seen on the wire (canonical, e.g. `Call-ID`; `v` for compact forms). */
+const TABLE_WIRE: string[] = new Array<string>(TABLE_SIZE).fill('');
 
-function addSpelling(spelling: string, id: number): void {
-  let slot = hashName(spelling, 0, spelling.length);
+function addSpelling(spelling: string, wire: string, id: number): void {
+  let slot = slotOf(spelling.length, spelling.charCodeAt(0), spelling.charCodeAt(spelling.length - 1));
   while (TABLE_IDS[slot] >= 0) slot = (slot + 1) & (TABLE_SIZE - 1);
   TABLE_IDS[slot] = id;
   TABLE_SPELLINGS[slot] = spelling;
+  TABLE_WIRE[slot] = wire;
 }
 
-for (let id = 0; id < HEADER_DEFS.length; id++) addSpelling(HEADER_DEFS[id].key, id);
-for (const [short, long] of Object.entries(COMPACT)) addSpelling(short, HEADER_DEFS.indexOf(DEFS.get(long.toLowerCase())!));
+for (let id = 0; id < HEADER_DEFS.length; id++) addSpelling(HEADER_DEFS[id].key, HEADER_DEFS[id].name, id);
+for (const [short, long] of Object.entries(COMPACT)) addSpelling(short, short, HEADER_DEFS.indexOf(DEFS.get(long.toLowerCase())!));
 
 /** Whether text[start, end) equals the lower-case `spelling`, ASCII letters compared without case. */
 function sameName(text: string, start: number, end: number, spelling: string): boolean {
@@ -168,22 +176,25 @@ export const NOT_A_TOKEN = -2;
 /**
  * The id of the known header spelled text[start, end) (any case; compact forms included), -1
  * for another token, NOT_A_TOKEN when it is not a token (RFC 3261 §25.1, header-name = token).
- * The same answer as `headerDef` for a token, computed in one pass over the name that both
- * checks the characters and hashes them, without allocating.
+ * The same answer as `headerDef` for a token, without allocating: a known name is confirmed
+ * by one native comparison with its usual spelling (or a case-insensitive one), and a name
+ * that matches a known spelling is a token; only unknown names are checked character by
+ * character.
  */
 export function lookupHeader(text: string, start: number, end: number): number {
-  if (end <= start) return NOT_A_TOKEN;
-  let h = end - start;
+  const n = end - start;
+  if (n <= 0) return NOT_A_TOKEN;
+  let slot = slotOf(n, text.charCodeAt(start), text.charCodeAt(end - 1));
+  for (;;) {
+    const id = TABLE_IDS[slot];
+    if (id < 0) break;
+    const spelling = TABLE_SPELLINGS[slot];
+    if (spelling.length === n && (text.startsWith(TABLE_WIRE[slot], start) || sameName(text, start, end, spelling))) return id;
+    slot = (slot + 1) & (TABLE_SIZE - 1);
+  }
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c >= 128 || TOKEN[c] !== 1) return NOT_A_TOKEN;
-    h = (Math.imul(h, 31) + fold(c)) | 0;
   }
-  let slot = (h ^ (h >>> 9)) & (TABLE_SIZE - 1);
-  for (;;) {
-    const id = TABLE_IDS[slot];
-    if (id < 0) return -1;
-    if (sameName(text, start, end, TABLE_SPELLINGS[slot])) return id;
-    slot = (slot + 1) & (TABLE_SIZE - 1);
-  }
+  return -1;
 }

@@ -8,14 +8,14 @@ import { application } from '../../machines/application.js';
 import { StepClock, coverPaths, definition, minus } from './harness.js';
 
 const input = { shutdownGrace: 5000 };
-const events: EventObject[] = [
+const events = [
   { type: 'start' },
   { type: 'configured' },
   { type: 'started' },
   { type: 'failed', error: 'port in use' },
   { type: 'stop' },
   { type: 'ended' },
-];
+] as EventObject[];
 const key = (s: AnyMachineSnapshot) => `${JSON.stringify(s.value)}${s.context.stopRequested ? ' stop-requested' : ''}`;
 
 test('model: every state and transition is reached, and notifications follow the spec', () => {
