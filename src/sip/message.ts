@@ -14,7 +14,7 @@ import type { CSeq } from './headers/cseq.js';
 import type { MediaType } from './headers/media-type.js';
 import type { ContactValue, NameAddr } from './headers/name-addr.js';
 import type { Via } from './headers/via.js';
-import { TYPED_PARSERS, type TypedHeaderName, type TypedHeaders } from './typed-headers.js';
+import { CORE_FIELD_PARSERS, TYPED_PARSERS, type TypedHeaderName, type TypedHeaders } from './typed-headers.js';
 import { parseURI, type URI } from './uri.js';
 import { reasonPhrase } from './status-codes.js';
 
@@ -256,19 +256,31 @@ export abstract class SIPMessage {
    * that each call site sees one function (a keyed lookup by a variable name is much slower).
    */
   private parseCore(slot: Slot, key: TypedHeaderName): unknown {
-    const values = this.slotValues(slot, key);
     switch (slot) {
-      case Slot.Via: return TYPED_PARSERS.via(values);
-      case Slot.From: return TYPED_PARSERS.from(values);
-      case Slot.To: return TYPED_PARSERS.to(values);
-      case Slot.CallId: return TYPED_PARSERS['call-id'](values);
-      case Slot.CSeq: return TYPED_PARSERS.cseq(values);
-      case Slot.MaxForwards: return TYPED_PARSERS['max-forwards'](values);
-      case Slot.ContentLength: return TYPED_PARSERS['content-length'](values);
-      case Slot.Contact: return TYPED_PARSERS.contact(values);
-      case Slot.Route: return TYPED_PARSERS.route(values);
-      case Slot.RecordRoute: return TYPED_PARSERS['record-route'](values);
+      case Slot.Via: return TYPED_PARSERS.via(this.slotValues(slot, key));
+      case Slot.Contact: return TYPED_PARSERS.contact(this.slotValues(slot, key));
+      case Slot.Route: return TYPED_PARSERS.route(this.slotValues(slot, key));
+      case Slot.RecordRoute: return TYPED_PARSERS['record-route'](this.slotValues(slot, key));
     }
+    // Single-field headers: TYPED_PARSERS applies `first`, i.e. the parser to the first field.
+    const v = this.firstSlotValue(slot, key);
+    if (v === undefined) return undefined;
+    switch (slot) {
+      case Slot.From: return CORE_FIELD_PARSERS.from(v);
+      case Slot.To: return CORE_FIELD_PARSERS.to(v);
+      case Slot.CallId: return CORE_FIELD_PARSERS['call-id'](v);
+      case Slot.CSeq: return CORE_FIELD_PARSERS.cseq(v);
+      case Slot.MaxForwards: return CORE_FIELD_PARSERS['max-forwards'](v);
+      case Slot.ContentLength: return CORE_FIELD_PARSERS['content-length'](v);
+    }
+  }
+
+  /** The first field value of a core header, or undefined. */
+  private firstSlotValue(slot: Slot, key: string): string | undefined {
+    const slots = this.slots;
+    if (slots === undefined) return this.get(key);
+    for (let i = 0; i < slots.length; i++) if (slots[i] === slot) return this.values[i];
+    return undefined;
   }
 
   /**

@@ -35,6 +35,9 @@ export interface ParseOptions {
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const VERSION = /^SIP\/(\d{1,3})\.(\d{1,3})$/i;
 
+/** Messages up to this size are checked for non-ASCII octets in one call over the whole buffer. */
+const ASCII_WHOLE_LIMIT = 4096;
+
 const DEFAULTS = { maxHeaderBytes: 65536, maxHeaders: 256, maxLineLength: 16384, maxBodyBytes: 16 * 1024 * 1024 };
 
 /** Refusal of the whole message: requests get a status code (and salvage), responses are dropped. */
@@ -98,18 +101,24 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   }
 
   let head = buf.toString('latin1', start, headerEnd);
-  // Bare-LF line ends (tolerated on input): the first empty line may be "\n\n".
-  const lf = head.indexOf('\n\n');
-  if (lf >= 0) {
-    headerEnd = start + lf + 1;
-    bodyStart = start + lf + 2;
-    head = head.slice(0, lf + 1);
-  }
-  // isAscii is one SIMD pass over the octets; the header section is nearly always ASCII.
-  const bytes = buf.subarray(start, headerEnd);
-  if (!isAscii(bytes)) {
-    if (!isUtf8(bytes)) throw refuse('header section is not valid UTF-8 (RFC 3261 §25.1)', !head.startsWith('SIP/'));
-    head = bytes.toString('utf8');
+  // isAscii is one SIMD pass over the octets; the header section is nearly always ASCII. A small
+  // message is checked whole (no subarray view to create), and then a bare-LF empty line is
+  // found by the header loop below; otherwise it is looked for first, and the header section
+  // alone (up to it) must be ASCII or valid UTF-8.
+  const wholeAscii = buf.length <= ASCII_WHOLE_LIMIT && isAscii(buf);
+  if (!wholeAscii) {
+    // Bare-LF line ends (tolerated on input): the first empty line may be "\n\n".
+    const lf = head.indexOf('\n\n');
+    if (lf >= 0) {
+      headerEnd = start + lf + 1;
+      bodyStart = start + lf + 2;
+      head = head.slice(0, lf + 1);
+    }
+    const bytes = buf.subarray(start, headerEnd);
+    if (!isAscii(bytes)) {
+      if (!isUtf8(bytes)) throw refuse('header section is not valid UTF-8 (RFC 3261 §25.1)', !head.startsWith('SIP/'));
+      head = bytes.toString('utf8');
+    }
   }
 
   // ---- start line -------------------------------------------------------------------------
@@ -130,6 +139,13 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   const counts = CORE_COUNTS.fill(0);
   while (pos < n) {
     eol = head.indexOf('\n', pos);
+    if (eol === pos) {
+      // "\n\n": the empty line of a message with bare-LF line ends (only reached when the
+      // whole message is ASCII, so string indexes are octet offsets; otherwise the header
+      // section was cut there already).
+      bodyStart = start + pos + 1;
+      break;
+    }
     if (eol < 0) eol = n;
     let end = eol > pos && head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
     if (end - pos > maxLineLength) throw refuse(`header line longer than ${maxLineLength} octets`, request, { offset: pos, statusCode: 513 });

@@ -100,12 +100,26 @@ function checkContactParams(list: ContactValue[]): ContactValue[] {
   return list;
 }
 
+/**
+ * The value parsers of the single-field core headers, shared by TYPED_PARSERS (through `first`)
+ * and SIPMessage, which applies them to the first field directly. Internal: index.ts does not
+ * re-export them.
+ */
+export const CORE_FIELD_PARSERS = {
+  from: (v: string): NameAddr => parseNameAddr(v, 'From'),
+  to: (v: string): NameAddr => parseNameAddr(v, 'To'),
+  'call-id': parseCallId,
+  cseq: parseCSeq,
+  'max-forwards': parseMaxForwards,
+  'content-length': parseContentLength,
+} as const;
+
 export const TYPED_PARSERS: Parsers = {
   via: all((v) => parseViaList(v)),
-  from: first((v) => parseNameAddr(v, 'From')),
-  to: first((v) => parseNameAddr(v, 'To')),
-  'call-id': first(parseCallId),
-  cseq: first(parseCSeq),
+  from: first(CORE_FIELD_PARSERS.from),
+  to: first(CORE_FIELD_PARSERS.to),
+  'call-id': first(CORE_FIELD_PARSERS['call-id']),
+  cseq: first(CORE_FIELD_PARSERS.cseq),
   contact: (values) => checkContactParams(concatParsed(values, (v) => parseContactList(v))),
   route: all((v) => parseNameAddrList(v, 'Route')),
   'record-route': all((v) => parseNameAddrList(v, 'Record-Route')),
@@ -115,8 +129,8 @@ export const TYPED_PARSERS: Parsers = {
   'refer-to': first((v) => parseNameAddr(v, 'Refer-To')),
   'referred-by': first((v) => parseNameAddr(v, 'Referred-By')),
   'reply-to': first((v) => parseNameAddr(v, 'Reply-To')),
-  'max-forwards': first(parseMaxForwards),
-  'content-length': first(parseContentLength),
+  'max-forwards': first(CORE_FIELD_PARSERS['max-forwards']),
+  'content-length': first(CORE_FIELD_PARSERS['content-length']),
   expires: first(parseExpires),
   'min-expires': first(parseMinExpires),
   'content-type': first((v) => parseMediaType(v)),
