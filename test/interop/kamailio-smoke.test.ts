@@ -14,10 +14,11 @@ import * as http from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKamailio, freePort, KamailioNotInstalledError, type Kamailio } from '../peers/kamailio.js';
+import { startKamailio, requireKamailio, freePort, KamailioNotInstalledError, type Kamailio } from '../peers/kamailio.js';
 import { requireSipp, runSipp, type SippResult } from '../peers/sipp.js';
 
 requireSipp();
+requireKamailio();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** runSipp resolves scenario names against test/fixtures/sipp/. */
 const S = '../kamailio/sipp/';

@@ -6,8 +6,9 @@
  * openssl). A missing kamailio is an error telling you to run it, never a skip.
  *
  * ```ts
- * import { startKamailio, KAMAILIO_USERS } from '../peers/kamailio.js';
- * const k = await startKamailio();             // ~0.5 s; options below
+ * import { startKamailio, requireKamailio, freePort } from '../peers/kamailio.js';
+ * requireKamailio();                           // at the top of the file: fail loudly if not installed
+ * const k = await startKamailio();             // ~0.4 s; options below
  * try {
  *   // send SIP to 127.0.0.1:k.ports.udp (or .tcp/.tls, k.urls.ws/wss); URIs use example.test
  *   console.log(await k.ulDump());             // kamcmd ul.dump: who is registered
@@ -247,6 +248,16 @@ function locate(binary?: string): Install {
   const openssl = findExecutable('openssl');
   if (!openssl) throw new KamailioNotInstalledError(`openssl is not installed (the fixture makes its TLS certificate with it): ${INSTALL_HINT}`);
   return { kamailio, kamcmd: findExecutable('kamcmd'), sqlite3, openssl, setpriv: findExecutable('setpriv'), mpath, schemaDir };
+}
+
+/**
+ * Throws KamailioNotInstalledError (saying to run .ci/apt-packages) unless kamailio, the modules
+ * the fixture loads, its SQLite schema, sqlite3 and openssl are all installed. Call it at the
+ * top of a test file, like requireSipp(): a failing uvu `before` hook is reported without its
+ * message, a throw at import is not.
+ */
+export function requireKamailio(binary?: string): void {
+  locate(binary);
 }
 
 // ---------------------------------------------------------------------------------------------
