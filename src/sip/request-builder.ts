@@ -45,6 +45,15 @@ function toNameAddr(v: NameAddr | URI | string): NameAddr {
   }
 }
 
+/**
+ * A route given as text: `<sip:p.example.test;lr>` is a name-addr, but a bare `sip:p;lr` is a
+ * URI whose parameters are the URI's own (a route set is a list of URIs, §12.1.1).
+ */
+function toRoute(v: NameAddr | URI | string): NameAddr {
+  if (typeof v === 'string' && !v.includes('<')) return new NameAddr({ uri: asUri(v.trim()) });
+  return toNameAddr(v);
+}
+
 function asUri(u: URI | string): URI {
   if (typeof u !== 'string') return u;
   try {
@@ -60,7 +69,7 @@ export function createRequest(spec: RequestSpec): SIPRequest {
   const from = toNameAddr(spec.from).clone();
   if (from.tag === undefined) from.tag = randomToken(10);
   const to = toNameAddr(spec.to);
-  const routed = applyRouteSet(requestUri, (spec.routes ?? []).map(toNameAddr));
+  const routed = applyRouteSet(requestUri, (spec.routes ?? []).map(toRoute));
   requestUri = routed.requestUri;
   const routeHeaders = routed.routes;
   const req = new SIPRequest({ method: spec.method, uri: requestUri });

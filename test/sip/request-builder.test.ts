@@ -35,6 +35,12 @@ test('a strict router first: it becomes the Request-URI and the target the last 
   assert.is(nextHop(r).toString(), 'sip:strict.example.test;maddr=127.0.0.1');
 });
 
+test('a route given as a bare URI keeps its parameters (lr) as URI parameters', () => {
+  const r = createRequest({ method: 'MESSAGE', uri: 'sip:bob@example.test', from: 'sip:alice@example.test', to: 'sip:bob@example.test', routes: ['sip:127.0.0.1:5060;lr'] });
+  assert.is(r.requestUri, 'sip:bob@example.test');
+  assert.equal(r.getAll('Route'), ['<sip:127.0.0.1:5060;lr>']);
+});
+
 test('bad addresses are build errors', () => {
   assert.throws(() => createRequest({ method: 'OPTIONS', uri: 'sip:bob@example.test', from: 'not an address', to: 'sip:b@h' }), (e: unknown) => e instanceof SIPBuildError);
   assert.throws(() => createRequest({ method: 'OPTIONS', uri: 'bad uri', from: 'sip:a@h', to: 'sip:b@h' }), (e: unknown) => e instanceof SIPBuildError);
