@@ -4,3 +4,8 @@
  */
 export * from './sip/index.js';
 export * from './dns/index.js';
+export * from './storage/index.js';
+export * as config from './config/index.js';
+export { ConfigurationManager, GlobalSettings, AccountSettings, BonjourAccountSettings, SettingsError, BONJOUR_ACCOUNT_ID } from './config/index.js';
+export * from './api/notification-center.js';
+export { Message, MessageReceiver, type MessageInit, type MessageResult } from './api/message.js';

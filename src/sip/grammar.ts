@@ -78,6 +78,39 @@ export function runAt(t: string, i: number, end: number, table: Uint8Array): num
 }
 
 /**
+ * t.slice(start, end) for a parameter name, without allocating for the names that appear in
+ * nearly every message (written in lower case): the same string, as a constant.
+ */
+export function paramName(t: string, start: number, end: number): string {
+  const c = t.charCodeAt(start);
+  switch (end - start) {
+    case 2:
+      if (c === 108 && t.charCodeAt(start + 1) === 114) return 'lr';
+      break;
+    case 3:
+      if (c === 116 && t.charCodeAt(start + 1) === 97 && t.charCodeAt(start + 2) === 103) return 'tag';
+      break;
+    case 5:
+      if (c === 114 && t.startsWith('rport', start)) return 'rport';
+      if (c === 109 && t.startsWith('maddr', start)) return 'maddr';
+      break;
+    case 6:
+      if (c === 98 && t.startsWith('branch', start)) return 'branch';
+      break;
+    case 7:
+      if (c === 101 && t.startsWith('expires', start)) return 'expires';
+      break;
+    case 8:
+      if (c === 114 && t.startsWith('received', start)) return 'received';
+      break;
+    case 9:
+      if (c === 116 && t.startsWith('transport', start)) return 'transport';
+      break;
+  }
+  return t.slice(start, end);
+}
+
+/**
  * `*( SEMI generic-param )` at t[p] like Scanner.params, for the fast paths of Via and the
  * address headers: the same parameters in `into`, and the same end position, or -1 where
  * Scanner.params would fail or where a quoted-string has a quoted-pair or a control character
@@ -90,7 +123,7 @@ export function scanParams(t: string, p: number, end: number, into: Params): num
     q = skipWsAt(t, q + 1, end);
     const nameEnd = runAt(t, q, end, TOKEN);
     if (nameEnd === q) return -1;
-    const name = t.slice(q, nameEnd);
+    const name = paramName(t, q, nameEnd);
     let value: string | null = null;
     let quoted = false;
     p = nameEnd;
@@ -287,7 +320,7 @@ export class Scanner {
         this.pos = q;
         this.fail('expected parameter name');
       }
-      const name = t.slice(q, nameEnd);
+      const name = paramName(t, q, nameEnd);
       let value: string | null = null;
       let quoted = false;
       p = nameEnd;
@@ -322,6 +355,15 @@ export class Scanner {
     if (this.pos >= this.end || this.peek() === C.COMMA) this.fail(`empty element in ${what}`);
     return true;
   }
+}
+
+/** name.toLowerCase(), without the call for the usual all-lower-case ASCII name. */
+function lowerKey(name: string): string {
+  for (let j = 0; j < name.length; j++) {
+    const c = name.charCodeAt(j);
+    if ((c >= 65 && c <= 90) || c >= 128) return name.toLowerCase();
+  }
+  return name;
 }
 
 /** The list of every empty Params (see Params.list). */
@@ -373,8 +415,9 @@ export class Params {
   }
 
   add(name: string, value: string | null, quoted = false): this {
-    if (this.list === NO_PARAMS) this.list = [name, name.toLowerCase(), value, quoted];
-    else this.list.push(name, name.toLowerCase(), value, quoted);
+    const key = lowerKey(name);
+    if (this.list === NO_PARAMS) this.list = [name, key, value, quoted];
+    else this.list.push(name, key, value, quoted);
     return this;
   }
 
@@ -382,6 +425,18 @@ export class Params {
     const list = this.list;
     // Fast path: most lookups use the lower-case name already.
     for (let i = 1; i < list.length; i += 4) if (list[i] === name) return i >> 2;
+    if (list.length === 0) return -1;
+    // Keys are lower case: a name without upper-case ASCII (and all ASCII) cannot match another
+    // way, so the usual misses (`ttl`, `received`...) skip toLowerCase.
+    let plain = true;
+    for (let j = 0; j < name.length; j++) {
+      const c = name.charCodeAt(j);
+      if ((c >= 65 && c <= 90) || c >= 128) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return -1;
     const key = name.toLowerCase();
     if (key === name) return -1;
     for (let i = 1; i < list.length; i += 4) if (list[i] === key) return i >> 2;

@@ -16,7 +16,7 @@
  * per byte (U+0080..U+00FF). Non-ASCII characters are written back as percent-encoded UTF-8.
  */
 import { SIPBuildError, SIPParseError } from './errors.js';
-import { isToken, Params, quote, Scanner } from './grammar.js';
+import { isToken, paramName, Params, quote, Scanner } from './grammar.js';
 
 export type HostType = 'name' | 'ipv4' | 'ipv6';
 
@@ -1138,11 +1138,89 @@ function badInput(text: unknown, context: string | undefined): never {
 }
 
 /**
+ * The usual shape of a sip: or sips: URI, read in one forward pass without a Scanner:
+ * `sip:[user@]host[:port]*(;name[=value])` with no %-escape, no password, no headers, and a
+ * host in scanCommonHost's form. Returns undefined at anything else (the URI is then parsed
+ * by parseSipRest, which accepts the rarer forms and words the errors); what it returns is
+ * what parseSipRest returns.
+ */
+function parseSipFast(t: string): SipURI | undefined {
+  const end = t.length;
+  if (end < 5 || (t.charCodeAt(0) | 0x20) !== 115 || (t.charCodeAt(1) | 0x20) !== 105 || (t.charCodeAt(2) | 0x20) !== 112) return undefined;
+  let p: number;
+  let scheme: 'sip' | 'sips';
+  const c3 = t.charCodeAt(3);
+  if (c3 === C.COLON) {
+    p = 4;
+    scheme = 'sip';
+  } else if ((c3 | 0x20) === 115 && t.charCodeAt(4) === C.COLON) {
+    p = 5;
+    scheme = 'sips';
+  } else return undefined;
+  let user: string | undefined;
+  const at = t.indexOf('@', p);
+  if (at >= 0) {
+    let i = p;
+    while (i < at) {
+      const c = t.charCodeAt(i);
+      if (c >= 128 || (CLASS[c] & USER) === 0) return undefined;
+      i++;
+    }
+    if (i === p) return undefined;
+    user = t.slice(p, at);
+    p = at + 1;
+  }
+  const he = scanCommonHost(t, p, end);
+  if (he <= 0) return undefined;
+  const host = t.slice(p, he);
+  p = he;
+  let port: number | undefined;
+  if (p < end && t.charCodeAt(p) === C.COLON) {
+    const ds = ++p;
+    let n = 0;
+    for (; p < end; p++) {
+      const c = t.charCodeAt(p);
+      if (c < C.D0 || c > C.D9) break;
+      n = n * 10 + (c - C.D0);
+      if (n > 65535) return undefined;
+    }
+    if (p === ds || n === 0 || (p < end && t.charCodeAt(p) === C.COLON)) return undefined;
+    port = n;
+  }
+  const params = new Params();
+  while (p < end && t.charCodeAt(p) === C.SEMI) {
+    const ns = ++p;
+    while (p < end) {
+      const c = t.charCodeAt(p);
+      if (c >= 128 || (CLASS[c] & PARAM) === 0) break;
+      p++;
+    }
+    if (p === ns) return undefined;
+    const name = paramName(t, ns, p);
+    let value: string | null = null;
+    if (p < end && t.charCodeAt(p) === C.EQUAL) {
+      const vs = ++p;
+      while (p < end) {
+        const c = t.charCodeAt(p);
+        if (c >= 128 || (CLASS[c] & PARAM) === 0) break;
+        p++;
+      }
+      value = t.slice(vs, p);
+    }
+    params.add(name, value);
+  }
+  if (p < end) return undefined;
+  return makeSip(scheme, user, undefined, host, port, params, new Params());
+}
+
+/**
  * Parse any URI: sip:, sips:, tel:, or any other absoluteURI. `context` names the header for error
  * messages. Throws SIPParseError (statusCode 400), never anything else.
  */
 export function parseURI(text: string, context?: string): URI {
   if (typeof text !== 'string') badInput(text, context);
+  const fast = parseSipFast(text);
+  if (fast !== undefined) return fast;
   const s = new Scanner(text, context);
   const kind = readScheme(s);
   switch (kind) {
@@ -1169,6 +1247,8 @@ export function parseURI(text: string, context?: string): URI {
 /** Parse a sip: or sips: URI only; any other scheme is an error (SIPParseError, 400). */
 export function parseSipURI(text: string, context?: string): SipURI {
   if (typeof text !== 'string') badInput(text, context);
+  const fast = parseSipFast(text);
+  if (fast !== undefined) return fast;
   const s = new Scanner(text, context);
   const kind = readScheme(s);
   if (kind !== Kind.Sip && kind !== Kind.Sips) s.fail(`expected a sip: or sips: URI, found scheme ${excerpt(text.slice(0, s.pos - 1))}`, 0);
