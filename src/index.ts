@@ -9,3 +9,6 @@ export * as config from './config/index.js';
 export { ConfigurationManager, GlobalSettings, AccountSettings, BonjourAccountSettings, SettingsError, BONJOUR_ACCOUNT_ID } from './config/index.js';
 export * from './api/notification-center.js';
 export { Message, MessageReceiver, type MessageInit, type MessageResult } from './api/message.js';
+export { SIPApplication, ApplicationError, type ApplicationOptions } from './api/application.js';
+export { Account, LocalAccount, AccountError, ContactURIFactory, type AnyAccount } from './api/account.js';
+export { AccountManager } from './api/account-manager.js';

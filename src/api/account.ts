@@ -1,0 +1,214 @@
+/**
+ * Account (Middleware API §6.2) and the local peer-to-peer account that stands where the
+ * BonjourAccount of §6.3 stands (no mDNS: it has no registrar and its contact is our own
+ * transport address, so the embedded default needs nothing installed).
+ *
+ * An account activates when it is enabled and the application's engine runs, and deactivates
+ * when it is disabled or the engine stops, with SIPAccountWill/DidActivate and
+ * SIPAccountWill/DidDeactivate. While active it registers (sip.register) through a
+ * RegistrationRunner, whose notifications carry the account as sender.
+ *
+ * R-ACC-1: `account.uri.aor` and `account.uri.contact` hold the address of record and the contact
+ * in one structure. R-ACC-3: an account created at any moment after the configuration is loaded
+ * (even while the application is starting) is activated with the rest.
+ */
+import { RegistrationRunner } from '../../actors/registration-runner.js';
+import type { UserAgent } from '../../actors/user-agent.js';
+import type { Endpoint, TransportProtocol } from '../../actors/transport/types.js';
+import type { AccountSettings, BonjourAccountSettings } from '../config/index.js';
+import { randomToken } from '../sip/transaction-keys.js';
+import { parseURI, isSipURI, SipURI } from '../sip/uri.js';
+import type { NotificationCenter } from './notification-center.js';
+
+declare module './notification-center.js' {
+  interface NotificationDataMap {
+    SIPAccountWillActivate: Record<string, never>;
+    SIPAccountDidActivate: Record<string, never>;
+    SIPAccountWillDeactivate: Record<string, never>;
+    SIPAccountDidDeactivate: Record<string, never>;
+  }
+}
+
+/** What an account needs from the running application (the "engine"). */
+export interface AccountEngine {
+  readonly ua: UserAgent;
+  readonly center: NotificationCenter;
+  /** RFC 3263 resolution of a next hop (DNS manager with the configured nameservers). */
+  resolve(uri: SipURI): Promise<Endpoint[]>;
+}
+
+/** The contact URIs of an account per transport (the python ContactURIFactory). */
+export class ContactURIFactory {
+  constructor(
+    readonly username: string,
+    private readonly engine: () => AccountEngine | undefined,
+  ) {}
+
+  /** The contact for `transport` ('udp', 'tcp', 'tls', 'ws', 'wss'), on our listening address. */
+  get(transport: string = 'udp'): SipURI {
+    const protocol = transport.toUpperCase() as TransportProtocol;
+    const ua = this.engine()?.ua;
+    if (!ua) throw new AccountError('the account has no engine: the application is not running');
+    return ua.contact(this.username, ua.endpoints.some((e) => e.protocol === protocol) ? protocol : ua.endpoints[0].protocol);
+  }
+}
+
+export class AccountError extends Error {
+  override readonly name = 'AccountError';
+}
+
+abstract class BaseAccount {
+  abstract readonly id: string;
+  readonly contact: ContactURIFactory;
+  protected engine: AccountEngine | undefined;
+  private state: 'inactive' | 'activating' | 'active' | 'deactivating' = 'inactive';
+
+  constructor(contactUser: string) {
+    this.contact = new ContactURIFactory(contactUser, () => this.engine);
+  }
+
+  abstract get enabled(): boolean;
+  protected abstract startServices(): Promise<void>;
+  protected abstract stopServices(): Promise<void>;
+
+  get active(): boolean {
+    return this.state === 'active';
+  }
+
+  /** @internal the AccountManager hands the running engine over (or takes it away). */
+  async activate(engine: AccountEngine): Promise<void> {
+    this.engine = engine;
+    if (!this.enabled || this.state !== 'inactive') return;
+    this.state = 'activating';
+    engine.center.post('SIPAccountWillActivate', this, {});
+    await this.startServices();
+    this.state = 'active';
+    engine.center.post('SIPAccountDidActivate', this, {});
+  }
+
+  /** @internal */
+  async deactivate(): Promise<void> {
+    const engine = this.engine;
+    if (!engine || this.state !== 'active') return;
+    this.state = 'deactivating';
+    engine.center.post('SIPAccountWillDeactivate', this, {});
+    await this.stopServices();
+    this.state = 'inactive';
+    engine.center.post('SIPAccountDidDeactivate', this, {});
+  }
+}
+
+export class Account extends BaseAccount {
+  readonly id: string;
+  private registration: RegistrationRunner | undefined;
+
+  /** @internal made by the AccountManager (use `AccountManager.createAccount` or `new Account(id)` through it). */
+  constructor(readonly settings: AccountSettings) {
+    super(randomLower(8));
+    this.id = settings.id;
+  }
+
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  /** R-ACC-1: the address of record and the contact, in one place. */
+  get uri(): { aor: SipURI; contact: SipURI | undefined } {
+    let contact: SipURI | undefined;
+    try {
+      contact = this.contact.get(this.settings.sip.transport_list[0]);
+    } catch {
+      contact = undefined;
+    }
+    return { aor: this.aor, contact };
+  }
+
+  get aor(): SipURI {
+    return new SipURI({ user: this.settings.address.username, host: this.settings.address.domain });
+  }
+
+  /** Digest credentials (auth.username, auth.password). */
+  get credentials(): { username: string; password: string } {
+    return { username: this.settings.auth.username, password: this.settings.auth.password };
+  }
+
+  /** The outbound proxy as a loose-routing SIP URI, if one is set. */
+  get outboundProxy(): SipURI | undefined {
+    const p = this.settings.sip.outbound_proxy;
+    if (!p) return undefined;
+    const u = parseURI(p);
+    return isSipURI(u) ? u : undefined;
+  }
+
+  /** The registration's machine state ('idle', 'registering', 'registered', ...). */
+  get registrationState(): string {
+    return this.registration?.state ?? 'idle';
+  }
+
+  /** @internal re-register now (the network changed or the flow died). */
+  reregister(): void {
+    this.registration?.networkChanged();
+  }
+
+  protected async startServices(): Promise<void> {
+    const engine = this.engine!;
+    if (this.settings.sip.register) {
+      const transport = this.settings.sip.transport_list.find((t) => engine.ua.endpoints.some((e) => e.protocol === t.toUpperCase())) ?? 'udp';
+      this.registration = new RegistrationRunner({
+        ua: engine.ua,
+        aor: this.aor,
+        contact: () => this.contact.get(transport),
+        credentials: this.credentials,
+        outboundProxy: this.outboundProxy,
+        expires: this.settings.sip.register_interval,
+        center: engine.center,
+        sender: this,
+        resolve: (uri) => engine.resolve(uri),
+      });
+      await this.registration.start();
+    }
+  }
+
+  protected async stopServices(): Promise<void> {
+    const r = this.registration;
+    this.registration = undefined;
+    await r?.stop();
+  }
+}
+
+/** The peer-to-peer account (spec §6.3's place): no registrar, contact = our transport address. */
+export class LocalAccount extends BaseAccount {
+  readonly id = 'bonjour@local';
+
+  constructor(readonly settings: BonjourAccountSettings) {
+    super(randomLower(8));
+  }
+
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  get uri(): { aor: SipURI; contact: SipURI | undefined } {
+    let contact: SipURI | undefined;
+    try {
+      contact = this.contact.get('udp');
+    } catch {
+      contact = undefined;
+    }
+    return { aor: contact ?? new SipURI({ user: this.contact.username, host: '127.0.0.1' }), contact };
+  }
+
+  get credentials(): { username: string; password: string } {
+    return { username: this.contact.username, password: '' };
+  }
+
+  protected async startServices(): Promise<void> {}
+  protected async stopServices(): Promise<void> {}
+}
+
+export type AnyAccount = Account | LocalAccount;
+
+/** The spec's contact user: "a randomly generated 8-character string of lowercase letters". */
+function randomLower(n: number): string {
+  return randomToken(n * 2).toLowerCase().replace(/[^a-z]/g, '').padEnd(n, 'x').slice(0, n);
+}
