@@ -153,6 +153,9 @@ export class RegistrationRunner {
         ? (r, res) => {
             const a = this.digest!.answer(res, r);
             if (!a.ok) credentialsRejected = true;
+            // The machine never sees a challenge the digest layer answers, but the spec's
+            // GotAnswer is posted for every response to a REGISTER (§6.2).
+            else this.o.center.post('SIPAccountRegistrationGotAnswer', this.o.sender, { code: res.status, reason: res.reason, registration: this, registrar: target });
             return a.ok ? a.headers.map(([n, v]) => [n, v] as [string, string]) : undefined;
           }
         : undefined,

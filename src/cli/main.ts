@@ -5,6 +5,7 @@
 import { runParse } from './parse.js';
 import { runMessage } from './message.js';
 import { runOptions } from './options-command.js';
+import { runRegister } from './register.js';
 import { UsageError } from './options.js';
 
 const USAGE = `usage: sipstate <command> [options]
@@ -15,6 +16,8 @@ commands:
   message [URI TEXT]           send a MESSAGE (exit 0 on 2xx), or with no URI print the
                                MESSAGEs received until interrupted (--max N)
   options URI                  ask a peer what it supports (OPTIONS)
+  register [--expires S]       register --account, print the registration notifications,
+                               refresh until Ctrl-C, then unregister
 
 shared options:
   --account URI --password P   identity and digest credentials (or --config FILE, JSON)
@@ -26,7 +29,7 @@ shared options:
 `;
 
 type Command = (args: string[]) => Promise<number>;
-const COMMANDS: Record<string, Command> = { parse: runParse, message: runMessage, options: runOptions };
+const COMMANDS: Record<string, Command> = { parse: runParse, message: runMessage, options: runOptions, register: runRegister };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

@@ -70,7 +70,7 @@ test('423 Interval Too Brief: retried at once with Min-Expires (RFC 3261 §10.2.
     await r.start();
     await sleep(800);
     const answers = s.seen.filter((n) => n.name === 'SIPAccountRegistrationGotAnswer').map((n) => (n.data as { code: number }).code);
-    assert.equal(answers, [423, 200]);
+    assert.equal(answers.filter((c) => c !== 401), [423, 200], 'the 401 challenges are answered by the digest layer in between');
     const ok = s.seen.find((n) => n.name === 'SIPAccountRegistrationDidSucceed')!;
     assert.is((ok.data as { expires: number }).expires, 120);
     await r.stop();
