@@ -137,9 +137,13 @@ export class UserAgent {
     this.handlers.set(method, handler);
   }
 
-  /** Claim in-dialog requests: return true when the request belongs to a dialog you own. */
-  claimInDialog(claim: (tx: ServerTransaction) => boolean): void {
+  /** Claim in-dialog requests: return true when the request belongs to a dialog you own. Returns the way to stop. */
+  claimInDialog(claim: (tx: ServerTransaction) => boolean): () => void {
     this.inDialog.push(claim);
+    return () => {
+      const i = this.inDialog.indexOf(claim);
+      if (i >= 0) this.inDialog.splice(i, 1);
+    };
   }
 
   // ---- sending ----------------------------------------------------------------------------

@@ -8,3 +8,5 @@ export * from './invite-server-transaction.js';
 export * from './non-invite-server-transaction.js';
 export * from './dialog.js';
 export * from './application.js';
+export * from './registration.js';
+export * from './subscription.js';

@@ -2,7 +2,7 @@
  * An account's registration — RFC 3261 §10.2, with RFC 3263 §4.3 failover (RFC 5626 not used).
  *
  *   idle ──start──▶ registering ──2xx──▶ registered ──refresh timer / network change──▶ registering
- *                    │  ⟲ 423 + Min-Expires (once per higher value)            │ stop
+ *                    │  ⟲ 423 with a higher Min-Expires (at most 3 in a row)   │ stop
  *                    │  ⟲ timeout / 503 / transport error: next route           ▼
  *                    │  all routes failed, other errors, credentials rejected  unregistering ──▶ stopped
  *                    ▼                                                          ▲ (bounded by 64·T1)
@@ -25,6 +25,13 @@
  *
  * `registration` is this machine's `id` and `registrar` the index of the route in the RFC 3263
  * list the runtime resolved (the runtime may replace both by its Registration and Route objects).
+ * XState delivers a step's emitted events after the step's actions have run: a WillRefresh is
+ * observed just after its REGISTER was handed to `sendRegister`, in the same tick.
+ *
+ * Failover is the machine's: the runtime sends each REGISTER to route `context.route` only (not
+ * through a user-agent layer that fails over by itself) and reports timeouts, transport errors
+ * and 503s as they are, so that the machine moves along the list and knows which route holds the
+ * binding.
  *
  * The runtime turns each response to our REGISTER into a `response` event with
  * `registrationResponse()` (src/sip/registration-response.ts): `expires` is the expiry granted to
@@ -181,7 +188,7 @@ const responseOf = (e: Ev): RegistrationResponseEvent | undefined => (e.type ===
 const status = (e: Ev): number => responseOf(e)?.status ?? 0;
 
 /** The code and reason a failed REGISTER reports: its response, or what stood in for one. */
-export function failureOf(e: Ev): { code: number; reason: string } {
+function failureOf(e: Ev): { code: number; reason: string } {
   switch (e.type) {
     case 'response':
       return { code: e.status, reason: e.reason };
@@ -356,19 +363,19 @@ export const registration = setup({
             target: 'registered',
             actions: ['notifyGotAnswer', 'acceptBinding', 'notifySucceeded'],
           },
-          // §10.2.8: "the registrar MAY reject the registration with a response of 423 (Interval
-          // Too Brief). This response MUST contain a Min-Expires header field ... The UA MAY
-          // retry the registration with an expiration interval ... greater than or equal to the
-          // Min-Expires." A 423 that does not raise the interval is a failure.
+          // §10.2.8: "If a UA receives a 423 (Interval Too Brief) response, it MAY retry the
+          // registration after making the expiration interval of all contact addresses in the
+          // REGISTER request equal to or greater than the expiration interval within the
+          // Min-Expires header field of the 423 (Interval Too Brief) response." A 423 that does not
+          // raise the interval is a failure, and so is the (MAX_INTERVAL_RETRIES+1)th in a row.
           { guard: 'canRaiseInterval', target: 'registering', reenter: true, actions: ['notifyGotAnswer', 'raiseInterval'] },
-          // RFC 3263 §4.3: "If a 503 error response is received, the client SHOULD try the next
-          // element" of the list.
+          // RFC 3263 §4.3: a 503 moves on to the next element of the server list.
           { guard: and(['isUnavailable', 'hasNextRoute']), target: 'registering', reenter: true, actions: ['notifyGotAnswer', 'nextRoute'] },
           // Every other final response fails the attempt: retry after the backoff.
           { target: 'waitingToRetry', actions: ['notifyGotAnswer', 'scheduleRetry', 'notifyFailed'] },
         ],
-        // RFC 3263 §4.3: "a client SHOULD ... try the next element ... if a transaction timeout
-        // or a transport error occurs" — and only when the list is exhausted does the attempt fail.
+        // RFC 3263 §4.3: so do a transaction timeout and a transport error; only when the list
+        // is exhausted does the attempt fail.
         timeout: [
           { guard: 'hasNextRoute', target: 'registering', reenter: true, actions: 'nextRoute' },
           { target: 'waitingToRetry', actions: ['scheduleRetry', 'notifyFailed'] },

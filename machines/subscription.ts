@@ -28,6 +28,10 @@
  *                        lost and will be tried again in `timeout` s (0: at once)
  *   subscriptionDidEnd   { id, event, code?, reason }  the machine ended (final)
  *
+ * (XState delivers a step's emitted events after its actions have run.) The runtime sends
+ * `{ type: 'response', ...responseFields(res) }` and `{ type: 'notify', ...notifyFields(req) }`
+ * (below), having answered the NOTIFY itself.
+ *
  * R-MSG-2: a 202 Accepted from an older notifier is a 2xx like 200 (RFC 6665 deprecates sending
  * it, not accepting it).
  */
@@ -139,8 +143,8 @@ const notifyData = (e: NotifyEvent): NotifyFields => {
 // RFC 6665 §4.1.3, a NOTIFY with "terminated": what the reason asks of the subscriber. Shared by
 // `subscribing` (the NOTIFY may come before or after the 2xx) and `subscribed`.
 const onTerminated = [
-  // "deactivated: ... the subscriber SHOULD retry immediately with a new subscription"; "timeout:
-  // ... the subscriber SHOULD re-subscribe immediately." At once the first time, and again only
+  // deactivated: "the subscriber SHOULD retry immediately with a new subscription"; timeout:
+  // "Clients MAY re-subscribe immediately." At once the first time, and again only
   // once a subscription has lived until its refresh: a notifier that ends every new subscription
   // straight away gets the backoff instead of a tight loop.
   {
@@ -151,8 +155,9 @@ const onTerminated = [
   },
   // "rejected", "noresource", "invariant": "Clients SHOULD NOT attempt to re-subscribe."
   { guard: and(['isTerminated', 'isFinalReason']), target: '#subscription.terminated', actions: ['notifyGotNotify', 'notifyEnded'] },
-  // "probation", "giveup", an unknown reason or none: re-subscribe later — "not ... until after
-  // the number of seconds specified by the 'retry-after' parameter" when there is one.
+  // probation, giveup, an unknown reason or none: re-subscribe later; with a retry-after, "the
+  // client SHOULD wait at least the number of seconds specified by that parameter before
+  // attempting to re-subscribe" (without one, after the backoff).
   { guard: 'isTerminated', target: '#subscription.waitingToRetry', actions: ['notifyGotNotify', 'scheduleRetry', 'notifyFailed'] },
 ] as const;
 
@@ -303,7 +308,7 @@ export const subscription = setup({
     /** What is left of the subscription while a SUBSCRIBE is out (context.validFor). */
     lapseInterval: ({ context }) => Math.round(context.validFor * 1000),
     retryInterval: ({ context }) => Math.round(context.retryDelay * 1000),
-    /** RFC 6665 §6.3 (Timer N): 64·T1. */
+    /** Timer N (RFC 6665 §4.1.2.4): 64·T1. */
     timerN: ({ context }) => 64 * context.T1,
     unsubscribeLimit: ({ context }) => 64 * context.T1,
   },
@@ -424,9 +429,10 @@ export const subscription = setup({
         refresh: {
           initial: 'running',
           states: {
-            // The duration the last 2xx granted is running. §4.1.2.2: "the subscriber will need
-            // to refresh subscriptions on a periodic basis using a new SUBSCRIBE request on the
-            // same dialog". `owed`: the 2xx came before its NOTIFY, which Timer N still waits for.
+            // The duration the last 2xx granted is running. §4.1.2.2: "At any time before a
+            // subscription expires, the subscriber may refresh the timer on such a subscription by
+            // sending another SUBSCRIBE request on the same dialog as the existing subscription."
+            // `owed`: the 2xx came before its NOTIFY, which Timer N still waits for.
             running: {
               after: { refreshInterval: { target: 'refreshing', actions: ['refreshDue', 'sendRefresh'] } },
               initial: 'owed',

@@ -13,6 +13,8 @@
  * (even while the application is starting) is activated with the rest.
  */
 import { RegistrationRunner } from '../../actors/registration-runner.js';
+import { SubscriptionRunner } from '../../actors/subscription-runner.js';
+import { MESSAGE_SUMMARY_CONTENT_TYPE, parseMessageSummary, type MessageSummary } from '../sip/message-summary.js';
 import type { UserAgent } from '../../actors/user-agent.js';
 import type { Endpoint, TransportProtocol } from '../../actors/transport/types.js';
 import type { AccountSettings, BonjourAccountSettings } from '../config/index.js';
@@ -26,6 +28,10 @@ declare module './notification-center.js' {
     SIPAccountDidActivate: Record<string, never>;
     SIPAccountWillDeactivate: Record<string, never>;
     SIPAccountDidDeactivate: Record<string, never>;
+    /** A message-summary NOTIFY arrived (RFC 3842), parsed. */
+    SIPAccountMWIDidGetSummary: { message_summary: MessageSummary };
+    /** Not in the seed: the message-summary subscription failed and will be retried in `timeout` s. */
+    SIPAccountMWIDidFail: { code: number | undefined; reason: string; timeout: number };
   }
 }
 
@@ -101,6 +107,7 @@ abstract class BaseAccount {
 export class Account extends BaseAccount {
   readonly id: string;
   private registration: RegistrationRunner | undefined;
+  private mwi: SubscriptionRunner | undefined;
 
   /** @internal made by the AccountManager (use `AccountManager.createAccount` or `new Account(id)` through it). */
   constructor(readonly settings: AccountSettings) {
@@ -167,12 +174,48 @@ export class Account extends BaseAccount {
       });
       await this.registration.start();
     }
+    if (this.settings.message_summary.enabled) {
+      const transport = this.settings.sip.transport_list.find((t) => engine.ua.endpoints.some((e) => e.protocol === t.toUpperCase())) ?? 'udp';
+      this.startMWI(engine, transport);
+    }
   }
 
   protected async stopServices(): Promise<void> {
     const r = this.registration;
+    const m = this.mwi;
     this.registration = undefined;
-    await r?.stop();
+    this.mwi = undefined;
+    await Promise.all([r?.stop(), m?.stop()]);
+  }
+
+  /** RFC 3842: subscribe to message-summary at the voicemail URI (or our own address). */
+  private startMWI(engine: AccountEngine, transport: string): void {
+    const voicemail = this.settings.message_summary.voicemail_uri;
+    const resource = voicemail ? parseURI(voicemail) : this.aor;
+    if (!isSipURI(resource)) return;
+    this.mwi = new SubscriptionRunner({
+      ua: engine.ua,
+      from: this.aor,
+      resource,
+      event: 'message-summary',
+      accept: [MESSAGE_SUMMARY_CONTENT_TYPE],
+      expires: this.settings.sip.subscribe_interval,
+      contact: () => this.contact.get(transport),
+      credentials: this.credentials,
+      outboundProxy: this.outboundProxy,
+      onEmitted: (e) => {
+        if (e.type === 'gotNotify' && e.body) {
+          try {
+            engine.center.post('SIPAccountMWIDidGetSummary', this, { message_summary: parseMessageSummary(e.body) });
+          } catch {
+            // A malformed summary is ignored; the next NOTIFY may be better.
+          }
+        } else if (e.type === 'subscriptionDidFail') {
+          engine.center.post('SIPAccountMWIDidFail', this, { code: e.code, reason: e.reason, timeout: e.timeout });
+        }
+      },
+    });
+    this.mwi.start();
   }
 }
 

@@ -64,10 +64,12 @@ export class SIPApplication {
     this.notifications = options.notifications ?? defaultNotificationCenter;
     const logic = applicationMachine.provide({
       actions: {
-        loadConfiguration: () => void this.loadConfiguration(),
-        startComponents: () => void this.startComponents(),
-        stopComponents: () => void this.stopComponents(),
-        abandonComponents: () => void this.abandonComponents(),
+        // Effects run after the transition's notifications (WillStart before any component
+        // starts, WillEnd before any account deactivates), never inside the machine's step.
+        loadConfiguration: () => void setImmediate(() => void this.loadConfiguration()),
+        startComponents: () => void setImmediate(() => void this.startComponents()),
+        stopComponents: () => void setImmediate(() => void this.stopComponents()),
+        abandonComponents: () => void setImmediate(() => this.abandonComponents()),
       },
     });
     this.actor = createActor(logic, { id: 'application', input: { shutdownGrace: options.shutdownGrace ?? 5000 } });

@@ -30,7 +30,14 @@ export interface Capabilities {
 export const DEFAULT_CAPABILITIES: Capabilities = {
   methods: ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY', 'SUBSCRIBE'],
   extensions: ['path', 'gruu', 'outbound', 'replaces', 'norefersub', 'timer'],
-  accept: { '*': ['application/sdp', 'text/plain', 'message/cpim', 'application/im-iscomposing+xml', 'multipart/mixed'] },
+  accept: {
+    '*': ['application/sdp', 'text/plain', 'message/cpim', 'application/im-iscomposing+xml', 'multipart/mixed'],
+    // Event package bodies (RFC 3842, 3863, 3857, 4235, 4662, 4575, 3515).
+    NOTIFY: [
+      'application/simple-message-summary', 'application/pidf+xml', 'application/watcherinfo+xml', 'application/dialog-info+xml',
+      'application/rlmi+xml', 'multipart/related', 'application/conference-info+xml', 'message/sipfrag', 'text/plain',
+    ],
+  },
   schemes: ['sip', 'sips', 'tel'],
   events: [],
   encodings: ['identity'],

@@ -372,9 +372,16 @@ test('refresh errors (§4.1.2.2): the listed codes end the subscription (retry l
   assert.equal(lapse.times('sendSubscribe'), [0, 20 + 600_000]);
   assert.equal(fails(lapse).map((f) => [f.reason, f.timeout]), [['expired', 0]]);
   // …unless a NOTIFY says how long it still lasts: then the refresh is tried again by then
-  const saved = run([...base, [refreshAt + 30, ev.timeout], [refreshAt + 40, notify('active', { expires: 50 })]], {}, refreshAt + 60_000);
+  const saved = run([...base, [refreshAt + 30, ev.timeout], [refreshAt + 40, notify('active', { expires: 50 })]], {}, refreshAt + 45_000);
   assert.equal(saved.times('sendRefresh'), [refreshAt, refreshAt + 40 + refreshDelay(50) * 1000]);
   assert.equal(saved.names('subscriptionDidFail'), []);
+  // a refresh nothing answers: Timer N (32 s) or the end of the duration, whichever comes first
+  const unanswered = run(base, {}, refreshAt + 33_000);
+  assert.equal(unanswered.times('subscriptionDidFail'), [refreshAt + 32_000]);
+  assert.is(fails(unanswered)[0]!.reason, 'Timer N: no NOTIFY');
+  const short = run([[0, ev.start], [10, ev.nActive], [20, response(200, 'OK', { expires: 60 })]], {}, 20 + 60_000 + 1);
+  assert.equal(short.times('sendRefresh'), [20 + 50_000]);
+  assert.equal(short.times('sendSubscribe'), [0, 20 + 60_000], 'lapsed at the end of the 60 s granted, before Timer N');
 });
 
 test('423 Interval Too Brief: SUBSCRIBE again at once with Min-Expires (initial and refresh), bounded', () => {
@@ -500,7 +507,7 @@ test('unsubscribe: Expires 0 in the dialog, DidEnd on the answer, bounded by 64�
 
 // ---- NOTIFY → notify event ------------------------------------------------------------------
 
-const notifyRequest = (...headers: string[]): SIPRequest =>
+const notifyRequest = (headers: string[], body = ''): SIPRequest =>
   parseMessage(
     [
       'NOTIFY sip:alice@192.0.2.10:5062 SIP/2.0',
@@ -511,22 +518,24 @@ const notifyRequest = (...headers: string[]): SIPRequest =>
       'CSeq: 20 NOTIFY',
       'Event: message-summary',
       ...headers,
-    ].join('\r\n') + '\r\n\r\n',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+    ].join('\r\n') +
+      '\r\n\r\n' +
+      body,
   ) as SIPRequest;
 
 test('notifyFields: Subscription-State and the body, as the machine takes them', () => {
   const body = 'Messages-Waiting: yes\r\nMessage-Account: sip:alice@vmail.example.com\r\nVoice-Message: 2/8 (0/2)\r\n';
-  const req = notifyRequest('Subscription-State: Active;expires=3500', 'Content-Type: application/simple-message-summary', `Content-Length: ${body.length}`);
-  req.body = Buffer.from(body);
+  const req = notifyRequest(['Subscription-State: Active;expires=3500', 'Content-Type: application/simple-message-summary'], body);
   assert.equal(notifyFields(req), { state: 'active', expires: 3500, body, contentType: 'application/simple-message-summary' });
-  assert.equal(notifyFields(notifyRequest('Subscription-State: terminated;reason=probation;retry-after=30;expires=9')), {
+  assert.equal(notifyFields(notifyRequest(['Subscription-State: terminated;reason=probation;retry-after=30;expires=9'])), {
     state: 'terminated',
     reason: 'probation',
     retryAfter: 30,
   });
-  assert.is(notifyFields(notifyRequest()), undefined, 'no Subscription-State');
-  assert.is(notifyFields(notifyRequest('Subscription-State: waiting')), undefined, 'unknown substate');
-  assert.is(notifyFields(notifyRequest('Subscription-State: active;expires=-1')), undefined, 'malformed');
+  assert.is(notifyFields(notifyRequest([])), undefined, 'no Subscription-State');
+  assert.is(notifyFields(notifyRequest(['Subscription-State: waiting'])), undefined, 'unknown substate');
+  assert.is(notifyFields(notifyRequest(['Subscription-State: active;expires=-1'])), undefined, 'malformed');
 });
 
 test.run();
