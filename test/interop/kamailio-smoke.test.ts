@@ -45,7 +45,7 @@ async function register(fx: Kamailio, user: string, password: string, port: numb
 }
 
 /** Resolves once something holds UDP `port` on 127.0.0.1 (sipp has bound its socket). */
-async function waitUntilBound(port: number, timeoutMs = 5000): Promise<void> {
+async function waitUntilBound(port: number, timeoutMs = 15000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const bound = await new Promise<boolean>((resolve) => {
