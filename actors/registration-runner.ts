@@ -62,6 +62,9 @@ export class RegistrationRunner {
   private readonly digest: DigestClient | undefined;
   private actor: RegistrationActor | undefined;
   private ended: Promise<void> | undefined;
+  /** Where the last REGISTER went (the binding lives on that flow). */
+  private current: Endpoint | undefined;
+  private unwatch: (() => void) | undefined;
 
   constructor(private readonly o: RegistrationRunnerOptions) {
     this.digest = o.credentials ? new DigestClient(o.credentials) : undefined;
@@ -103,6 +106,15 @@ export class RegistrationRunner {
       ...(this.o.clock ? { clock: this.o.clock } : {}),
     });
     actor.on('*', (e) => this.forward(e));
+    // A registration over a connection lives as long as the connection: when the registrar's
+    // side of the flow closes (not by us), register again at once (RFC 5626 §4.4.1's reasoning;
+    // the machine's `transportLost`).
+    this.unwatch = this.o.ua.transports.onConnection((ev) => {
+      const c = this.current;
+      if (ev.type !== 'close' || !c || ev.reason === 'local' || ev.reason === 'shutdown') return;
+      const r = ev.connection.remote;
+      if (r.protocol === c.protocol && r.port === c.port && r.address === c.address) this.actor?.send({ type: 'transportLost' });
+    });
     this.ended = new Promise((resolve) => actor.subscribe({ complete: () => resolve(), error: () => resolve() }));
     this.actor = actor;
     actor.start();
@@ -114,6 +126,8 @@ export class RegistrationRunner {
     if (!this.actor) return;
     this.actor.send({ type: 'stop' });
     await this.ended;
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
   /** The local address changed or the flow died: re-register now. */
@@ -146,6 +160,7 @@ export class RegistrationRunner {
     if (!actor) return;
     const req = this.request(expires);
     const target = this.targets[route];
+    this.current = target;
     let credentialsRejected = false;
     const result = await this.o.ua.send(req, {
       targets: target ? [target] : undefined,

@@ -120,4 +120,49 @@ test('stop: accounts unregister, DidEnd comes last, observers are released (R-AP
   assert.not.ok(names(alice).includes('SIPAccountWillActivate'));
 });
 
+test('TLS without a certificate: SIPApplicationFailedToStartTLS, and the engine starts without TLS', async () => {
+  seen.length = 0;
+  await app.start(storage({ sip: { transport_list: ['tls', 'udp'] } }));
+  const failed = seen.find((n) => n.name === 'SIPApplicationFailedToStartTLS');
+  assert.ok(failed);
+  assert.instance((failed!.data as { error: Error }).error, Error);
+  assert.ok(app.running);
+  assert.equal(app.engine!.endpoints.map((e) => e.protocol), ['UDP']);
+  await app.stop();
+});
+
+test('an account created while the application starts is activated with the rest (R-ACC-3)', async () => {
+  seen.length = 0;
+  const sub = center.named('SIPApplicationWillStart').subscribe(() => {
+    const dave = app.accountManager.createAccount('dave@example.test');
+    void dave.settings.edit().set('enabled', true).set('sip.register', false).set('message_summary.enabled', false).save();
+  });
+  await app.start(storage());
+  sub.unsubscribe();
+  const dave = app.accountManager.getAccount('dave@example.test');
+  await waitFor(() => names(dave).includes('SIPAccountDidActivate'));
+  assert.ok(dave.active);
+});
+
+test('default account, removal, and the local peer-to-peer account', async () => {
+  const manager = app.accountManager;
+  const alice = manager.getAccount('alice@example.test');
+  assert.is(manager.defaultAccount, alice, 'the first enabled account');
+  const dave = manager.getAccount('dave@example.test');
+  seen.length = 0;
+  await manager.setDefaultAccount(dave);
+  assert.is(manager.defaultAccount, dave);
+  const change = seen.find((n) => n.name === 'SIPAccountManagerDidChangeDefaultAccount')!;
+  assert.is((change.data as { old_account: unknown }).old_account, alice);
+  assert.is((change.data as { account: unknown }).account, dave);
+  await manager.removeAccount('dave@example.test');
+  assert.not.ok(manager.hasAccount('dave@example.test'));
+  assert.ok(seen.some((n) => n.name === 'SIPAccountManagerDidRemoveAccount' && (n.data as { account: unknown }).account === dave));
+  assert.throws(() => manager.getAccount('dave@example.test'), /no account/);
+  const local = manager.getAccount('bonjour@local');
+  assert.is(local.uri.contact?.host, '127.0.0.1');
+  assert.equal(local.credentials.password, '');
+  await app.stop();
+});
+
 test.run();

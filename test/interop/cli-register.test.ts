@@ -4,6 +4,8 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { requireKamailio, startKamailio, type Kamailio } from '../peers/kamailio.js';
 
 requireKamailio();
@@ -16,8 +18,8 @@ test.after(async () => {
   await k?.stop();
 });
 
-async function registerUntil(signal: NodeJS.Signals, user: string, password: string, extra: string[] = []) {
-  const child = spawn(process.execPath, [join(root, 'bin/sipstate.js'), 'register', '--account', `sip:${user}@example.test`, '--password', password, '--proxy', `sip:127.0.0.1:${k.ports.udp}`, ...extra]);
+async function registerUntil(signal: NodeJS.Signals, user: string, password: string, extra: string[] = [], args?: string[]) {
+  const child = spawn(process.execPath, [join(root, 'bin/sipstate.js'), 'register', ...(args ?? ['--account', `sip:${user}@example.test`, '--password', password, '--proxy', `sip:127.0.0.1:${k.ports.udp}`]), ...extra]);
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -54,6 +56,16 @@ test('a wrong password: DidFail printed, exit 1 after Ctrl-C', async () => {
   assert.is(r.code, 1);
   assert.match(r.out, /SIPAccountRegistrationDidFail 401/);
   assert.match(r.err, /never registered/);
+});
+
+test('the account can come from a settings file (--config)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sipstate-cfg-'));
+  const file = join(dir, 'account.json');
+  writeFileSync(file, JSON.stringify({ account: 'sip:carol@example.test', password: 'carolpw', proxy: `sip:127.0.0.1:${k.ports.udp}` }));
+  const r = await registerUntil('SIGINT', 'carol', '', [], ['--config', file]);
+  assert.is(r.code, 0, r.err + r.out);
+  assert.match(r.out, /SIPAccountRegistrationDidSucceed/);
+  assert.match(r.during, /carol/);
 });
 
 test.run();

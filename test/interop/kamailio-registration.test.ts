@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSocket } from 'node:dgram';
+import { createServer, connect, type Socket } from 'node:net';
 import { requireKamailio, startKamailio } from '../peers/kamailio.js';
 import { UserAgent } from '../../actors/user-agent.js';
 import { RegistrationRunner } from '../../actors/registration-runner.js';
@@ -115,6 +116,47 @@ test('a wrong password ends in SIPAccountRegistrationDidFail with a retry time',
     assert.ok(data.timeout >= 1 && data.timeout <= 2, String(data.timeout));
     await r.stop();
   } finally {
+    await s.ua.close();
+    await s.k.stop();
+  }
+});
+
+test('a registration over TCP whose connection the far side closes registers again at once', async () => {
+  const s = await setup([], 'alice', 'alicepw', 600);
+  // A TCP relay in front of kamailio, so the test can cut the flow from the registrar's side.
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    const upstream = connect(s.k.ports.tcp, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop);
+    upstream.on('error', drop);
+    client.on('close', drop);
+    upstream.on('close', drop);
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+  const port = (relay.address() as { port: number }).port;
+  try {
+    await s.ua.transports.listen({ protocol: 'TCP', address: '127.0.0.1', port: 0 });
+    const r = s.runner([{ protocol: 'TCP', address: '127.0.0.1', port }]);
+    await r.start();
+    const succeeded = () => s.seen.filter((n) => n.name === 'SIPAccountRegistrationDidSucceed').length;
+    const end = Date.now() + 5000;
+    while (succeeded() < 1 && Date.now() < end) await sleep(20);
+    assert.is(succeeded(), 1);
+    for (const sock of sockets) sock.destroy();
+    const end2 = Date.now() + 5000;
+    while (succeeded() < 2 && Date.now() < end2) await sleep(20);
+    assert.is(succeeded(), 2, 'registered again over a new connection');
+    await r.stop();
+  } finally {
+    relay.close();
+    for (const sock of sockets) sock.destroy();
     await s.ua.close();
     await s.k.stop();
   }
