@@ -18,38 +18,13 @@ import {
   type AnyStateMachine,
   type AnyTransitionDefinition,
   type EventObject,
-  SimulatedClock,
   createActor,
 } from 'xstate';
 import { getShortestPaths, getStateNodes } from 'xstate/graph';
 
-/** A SimulatedClock that knows when its next timer is due and logs every delay scheduled on it. */
-export class StepClock extends SimulatedClock {
-  readonly due = new Map<number, number>();
-  readonly scheduled: number[] = [];
-  override setTimeout(fn: (...args: unknown[]) => void, ms: number): number {
-    this.scheduled.push(ms);
-    const id: number = super.setTimeout(() => {
-      this.due.delete(id);
-      fn();
-    }, ms);
-    this.due.set(id, this.now() + ms);
-    return id;
-  }
-  override clearTimeout(id: number): void {
-    this.due.delete(id);
-    super.clearTimeout(id);
-  }
-  get nextDue(): number {
-    return this.due.size ? Math.min(...this.due.values()) : Infinity;
-  }
-  /** Move time to the next due timer and fire it; false when none is pending. */
-  next(): boolean {
-    if (this.due.size === 0) return false;
-    this.set(this.nextDue);
-    return true;
-  }
-}
+import { StepClock } from './harness.js';
+
+export { StepClock };
 
 // ---- naming ------------------------------------------------------------------------------------
 

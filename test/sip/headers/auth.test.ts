@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { SIPBuildError, SIPParseError } from '../../../src/sip/errors.js';
+import { SIPParseError } from '../../../src/sip/errors.js';
+import { parseError, buildError } from './expect-errors.js';
 import {
   Challenge,
   Credentials,
@@ -12,33 +13,6 @@ import {
 
 /** Header folding (CRLF + WSP, or the RFC's bare line breaks) replaced by SP, as the parsers expect. */
 const unfold = (s: string): string => s.replace(/\r?\n[ \t]+/g, ' ').trim();
-
-function parseError(fn: () => unknown, header: string, re?: RegExp): SIPParseError {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, SIPParseError);
-    const err = e as SIPParseError;
-    assert.is(err.header, header);
-    assert.is(err.statusCode, 400);
-    assert.ok(err.message.startsWith(`${header}: `), err.message);
-    if (re) assert.match(err.message, re);
-    return err;
-  }
-  assert.unreachable(`expected a SIPParseError for ${header}`);
-  throw new Error('unreachable');
-}
-
-function buildError(fn: () => unknown, re?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, SIPBuildError);
-    if (re) assert.match((e as Error).message, re);
-    return;
-  }
-  assert.unreachable('expected a SIPBuildError');
-}
 
 // --- RFC 2617 §3.5 -----------------------------------------------------------------------------
 

@@ -1,35 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { SIPBuildError, SIPParseError } from '../../../src/sip/errors.js';
+import { SIPParseError } from '../../../src/sip/errors.js';
+import { parseError, buildError } from './expect-errors.js';
 import { SIPDate, parseDate } from '../../../src/sip/headers/date.js';
-
-function parseError(fn: () => unknown, header: string, re?: RegExp): SIPParseError {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, SIPParseError);
-    const err = e as SIPParseError;
-    assert.is(err.header, header);
-    assert.is(err.statusCode, 400);
-    assert.ok(err.message.startsWith(`${header}: `), err.message);
-    if (re) assert.match(err.message, re);
-    return err;
-  }
-  assert.unreachable(`expected a SIPParseError for ${header}`);
-  throw new Error('unreachable');
-}
-
-function buildError(fn: () => unknown, re?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, SIPBuildError);
-    if (re) assert.match((e as Error).message, re);
-    return;
-  }
-  assert.unreachable('expected a SIPBuildError');
-}
 
 test('RFC 3261 §20.17 example and others', () => {
   const d = parseDate('Sat, 13 Nov 2010 23:29:00 GMT');
