@@ -10,6 +10,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { requireKamailio, startKamailio } from '../peers/kamailio.js';
 import { UserAgent } from '../../actors/user-agent.js';
 import { RegistrationRunner } from '../../actors/registration-runner.js';
+import type { Endpoint } from '../../actors/transport/types.js';
 import { NotificationCenter, type Notification } from '../../src/api/notification-center.js';
 import { SipURI, parseSipURI } from '../../src/index.js';
 
@@ -23,7 +24,7 @@ async function setup(defines: string[], user = 'alice', password = 'alicepw', ex
   const seen: Notification[] = [];
   center.notifications$.subscribe((n) => seen.push(n));
   const sender = { name: 'account' };
-  const runner = (targets = [{ protocol: 'UDP' as const, address: '127.0.0.1', port: k.ports.udp }]) =>
+  const runner = (targets: Endpoint[] = [{ protocol: 'UDP', address: '127.0.0.1', port: k.ports.udp }]) =>
     new RegistrationRunner({
       ua,
       aor: parseSipURI(`sip:${user}@example.test`),
