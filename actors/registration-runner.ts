@@ -17,7 +17,7 @@ import { createRequest } from '../src/sip/request-builder.js';
 import { randomToken } from '../src/sip/transaction-keys.js';
 import { SipURI } from '../src/sip/uri.js';
 import type { Clock } from './transaction-layer.js';
-import type { Endpoint } from './transport/types.js';
+import type { Endpoint, TLSSettings } from './transport/types.js';
 import type { UserAgent } from './user-agent.js';
 
 export interface RegistrationRunnerOptions {
@@ -38,6 +38,8 @@ export interface RegistrationRunnerOptions {
   /** Resolve the registrar's targets (RFC 3263); default the UA's resolver on the next hop. */
   resolve?: (uri: SipURI) => Promise<Endpoint[]>;
   clock?: Clock;
+  /** TLS settings for new connections (the account's, R-TR-2). */
+  tls?: TLSSettings;
 }
 
 declare module '../src/api/notification-center.js' {
@@ -164,6 +166,7 @@ export class RegistrationRunner {
     let credentialsRejected = false;
     const result = await this.o.ua.send(req, {
       targets: target ? [target] : undefined,
+      tls: this.o.tls,
       authorize: this.digest
         ? (r, res) => {
             const a = this.digest!.answer(res, r);

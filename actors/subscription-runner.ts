@@ -15,7 +15,7 @@ import { createRequest } from '../src/sip/request-builder.js';
 import { randomToken } from '../src/sip/transaction-keys.js';
 import type { SipURI } from '../src/sip/uri.js';
 import type { ServerTransaction, Clock } from './transaction-layer.js';
-import type { Endpoint } from './transport/types.js';
+import type { Endpoint, TLSSettings } from './transport/types.js';
 import type { UserAgent } from './user-agent.js';
 
 export interface SubscriptionRunnerOptions {
@@ -35,6 +35,8 @@ export interface SubscriptionRunnerOptions {
   onEmitted(event: SubscriptionEmitted, runner: SubscriptionRunner): void;
   targets?: Endpoint[];
   clock?: Clock;
+  /** TLS settings for new connections (the account's, R-TR-2). */
+  tls?: TLSSettings;
 }
 
 export class SubscriptionRunner {
@@ -141,7 +143,7 @@ export class SubscriptionRunner {
   }
 
   private async transact(req: SIPRequest): Promise<void> {
-    const result = await this.o.ua.send(req, { targets: this.o.targets, authorize: this.authorize });
+    const result = await this.o.ua.send(req, { targets: this.o.targets, authorize: this.authorize, tls: this.o.tls });
     this.lastSubscribe = result.request;
     this.cseq = Math.max(this.cseq, result.request.cseq?.seq ?? 0);
     if (this.dialog) this.dialog = { ...this.dialog, localSeq: Math.max(this.dialog.localSeq, this.cseq) };

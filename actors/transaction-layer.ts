@@ -22,11 +22,11 @@ import { Via } from '../src/sip/headers/via.js';
 import { SIPRequest, SIPResponse } from '../src/sip/message.js';
 import { ackForNon2xx } from '../src/sip/requests.js';
 import { cancelTargetKey, clientKey, newBranch, randomToken, responseKey, serverKey } from '../src/sip/transaction-keys.js';
-import type { Endpoint, Inbound, TransportProtocol } from './transport/types.js';
+import type { Endpoint, Inbound, TLSSettings, TransportProtocol } from './transport/types.js';
 
 /** What the layer needs from the transport manager. */
 export interface SIPTransport {
-  send(target: Endpoint, data: Buffer, options?: { connectionId?: number }): Promise<void>;
+  send(target: Endpoint, data: Buffer, options?: { connectionId?: number; tls?: TLSSettings }): Promise<void>;
   sendResponse(response: SIPResponse, request: Inbound): Promise<void>;
   readonly listening: readonly Endpoint[];
 }
@@ -58,6 +58,8 @@ export interface TransactionLayerOptions {
 
 /** Callbacks of one client transaction (the TU's view, RFC 3261 §17.1). */
 export interface ClientTransactionHandlers {
+  /** TLS settings for a new connection this transaction opens (per-account CA list, certificate, verify_server). */
+  tls?: TLSSettings;
   onResponse?(response: SIPResponse, tx: ClientTransaction): void;
   /** Timer B or F fired with no final response (§17.1.1.2, §17.1.2.2): treat as 408. */
   onTimeout?(tx: ClientTransaction): void;
@@ -315,7 +317,7 @@ export class TransactionLayer {
   }
 
   private transmit(r: ClientRecord, data: Buffer): void {
-    this.transport.send(r.target, data).catch((error: Error) => {
+    this.transport.send(r.target, data, r.handlers.tls ? { tls: r.handlers.tls } : undefined).catch((error: Error) => {
       if (this.clients.get(r.key) === r) r.actor.send({ type: 'transportError', error });
     });
   }

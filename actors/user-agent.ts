@@ -5,7 +5,7 @@
  * Session...) use it to talk to the network.
  */
 import { TransactionLayer, type ServerTransaction, type SIPTransport, type TransactionLayerOptions } from './transaction-layer.js';
-import { TransportManager, type Endpoint, type ListenOptions, type TransportManagerOptions, type TransportProtocol } from './transport/index.js';
+import { TransportManager, type Endpoint, type ListenOptions, type TLSSettings, type TransportManagerOptions, type TransportProtocol } from './transport/index.js';
 import type { NotificationCenter } from '../src/api/notification-center.js';
 import { parseMessage } from '../src/sip/parser.js';
 import type { SIPRequest, SIPResponse } from '../src/sip/message.js';
@@ -22,6 +22,8 @@ export type Authorizer = (request: SIPRequest, challenge: SIPResponse) => [strin
 export interface SendOptions {
   /** Targets to try in order; default: resolve the next hop. */
   targets?: Endpoint[];
+  /** TLS settings for connections this request opens (an account's own CA list, certificate, verify_server: R-TR-2). */
+  tls?: TLSSettings;
   /** Answer 401/407 challenges (RFC 3261 §22.2). */
   authorize?: Authorizer;
   /** Called with every provisional response, and the request it answers (as sent). */
@@ -197,6 +199,7 @@ export class UserAgent {
       };
       try {
         this.transactions.request(request, target, {
+          tls: options.tls,
           onResponse: (res) => {
             if (res.status < 200) options.onProvisional?.(res, request);
             else if (done) options.onLaterFinal?.(res, request);

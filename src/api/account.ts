@@ -16,7 +16,8 @@ import { RegistrationRunner } from '../../actors/registration-runner.js';
 import { SubscriptionRunner } from '../../actors/subscription-runner.js';
 import { MESSAGE_SUMMARY_CONTENT_TYPE, parseMessageSummary, type MessageSummary } from '../sip/message-summary.js';
 import type { UserAgent } from '../../actors/user-agent.js';
-import type { Endpoint, TransportProtocol } from '../../actors/transport/types.js';
+import type { Endpoint, TLSSettings, TransportProtocol } from '../../actors/transport/types.js';
+import { readFileSync } from 'node:fs';
 import type { AccountSettings, BonjourAccountSettings } from '../config/index.js';
 import { randomToken } from '../sip/transaction-keys.js';
 import { parseURI, isSipURI, SipURI } from '../sip/uri.js';
@@ -39,6 +40,8 @@ declare module './notification-center.js' {
 export interface AccountEngine {
   readonly ua: UserAgent;
   readonly center: NotificationCenter;
+  /** The global tls.* settings an account falls back on (R-TR-2). */
+  readonly tls: { ca_list: string | null; certificate: string | null; verify_server: boolean };
   /** RFC 3263 resolution of a next hop (DNS manager with the configured nameservers). */
   resolve(uri: SipURI): Promise<Endpoint[]>;
 }
@@ -147,6 +150,25 @@ export class Account extends BaseAccount {
     return isSipURI(u) ? u : undefined;
   }
 
+  /**
+   * TLS settings for this account's connections (R-TR-2): its own tls.ca_list, tls.certificate
+   * (a PEM file with certificate and key) and tls.verify_server, each falling back on the global
+   * one. Verification is on unless a setting turns it off.
+   */
+  tlsSettings(): TLSSettings | undefined {
+    const g = this.engine?.tls;
+    if (!g) return undefined;
+    const ca = this.settings.tls.ca_list ?? g.ca_list;
+    const certificate = this.settings.tls.certificate ?? g.certificate;
+    const out: TLSSettings = { verifyServer: this.settings.tls.verify_server ?? g.verify_server };
+    if (ca) out.ca = readFileSync(ca);
+    if (certificate) {
+      out.cert = readFileSync(certificate);
+      out.key = out.cert;
+    }
+    return out;
+  }
+
   /** The registration's machine state ('idle', 'registering', 'registered', ...). */
   get registrationState(): string {
     return this.registration?.state ?? 'idle';
@@ -171,6 +193,7 @@ export class Account extends BaseAccount {
         center: engine.center,
         sender: this,
         resolve: (uri) => engine.resolve(uri),
+        tls: this.tlsSettings(),
       });
       await this.registration.start();
     }
@@ -203,6 +226,7 @@ export class Account extends BaseAccount {
       contact: () => this.contact.get(transport),
       credentials: this.credentials,
       outboundProxy: this.outboundProxy,
+      tls: this.tlsSettings(),
       onEmitted: (e) => {
         if (e.type === 'gotNotify' && e.body) {
           try {

@@ -171,7 +171,12 @@ export class SIPApplication {
         notifications: this.notifications,
         transactions: { timers: { T1: global.sip.timers.t1, T2: global.sip.timers.t2, T4: global.sip.timers.t4 } },
       });
-      const engine: AccountEngine = { ua: this.uaValue, center: this.notifications, resolve };
+      const engine: AccountEngine = {
+        ua: this.uaValue,
+        center: this.notifications,
+        resolve,
+        tls: { ca_list: global.tls.ca_list, certificate: global.tls.certificate, verify_server: global.tls.verify_server },
+      };
       await this.accountManager.start(engine);
       this.actor.send({ type: 'started' });
     } catch (e) {

@@ -165,4 +165,31 @@ test('default account, removal, and the local peer-to-peer account', async () =>
   await app.stop();
 });
 
+test('per-account TLS (R-TR-2): verification on by default fails without the CA, passes with the account\'s ca_list', async () => {
+  seen.length = 0;
+  const tlsProxy = `sip:127.0.0.1:${k.ports.tls};transport=tls`;
+  await app.start(
+    new MemoryStorage({
+      configuration: {
+        global: { sip: { transport_list: ['udp'], timers: { t1: 100, t2: 800, t4: 1000 } } },
+        accounts: {
+          'bob@example.test': { enabled: true, auth: { password: 'bobpw' }, sip: { outbound_proxy: tlsProxy, register_interval: 30 }, message_summary: { enabled: false } },
+        },
+      },
+    }),
+  );
+  const bob = app.accountManager.getAccount('bob@example.test') as Account;
+  await waitFor(() => names(bob).includes('SIPAccountRegistrationDidFail'), 8000);
+  const fail = seen.find((n) => n.sender === bob && n.name === 'SIPAccountRegistrationDidFail')!;
+  assert.match((fail.data as { error: string }).error, /503.*(certificate|verif)/i);
+  seen.length = 0;
+  await bob.settings.edit().set('enabled', false).save();
+  await waitFor(() => names(bob).includes('SIPAccountDidDeactivate'));
+  await bob.settings.edit().set('tls.ca_list', k.tls.certPath).set('enabled', true).save();
+  await waitFor(() => names(bob).includes('SIPAccountRegistrationDidSucceed'), 8000);
+  const ok = seen.find((n) => n.sender === bob && n.name === 'SIPAccountRegistrationDidSucceed')!;
+  assert.is((ok.data as { registrar: { protocol: string } }).registrar.protocol, 'TLS');
+  await app.stop();
+});
+
 test.run();
