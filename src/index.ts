@@ -12,3 +12,4 @@ export { Message, MessageReceiver, type MessageInit, type MessageResult } from '
 export { SIPApplication, ApplicationError, type ApplicationOptions } from './api/application.js';
 export { Account, LocalAccount, AccountError, ContactURIFactory, type AnyAccount } from './api/account.js';
 export { AccountManager } from './api/account-manager.js';
+export * from './sdp/index.js';
