@@ -13,3 +13,5 @@ export { SIPApplication, ApplicationError, type ApplicationOptions } from './api
 export { Account, LocalAccount, AccountError, ContactURIFactory, type AnyAccount } from './api/account.js';
 export { AccountManager } from './api/account-manager.js';
 export * from './sdp/index.js';
+export * from './rtp/index.js';
+export * from './audio/index.js';

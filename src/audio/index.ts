@@ -1,0 +1,3 @@
+/** Audio helpers: WAV files, test tones and tone detection. */
+export * from './wav.js';
+export * from './tone.js';
