@@ -9,4 +9,5 @@ export * from './non-invite-server-transaction.js';
 export * from './dialog.js';
 export * from './application.js';
 export * from './registration.js';
+export * from './session.js';
 export * from './subscription.js';

@@ -1,8 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { SIPParseError } from '../../../src/sip/errors.js';
-import { parseError, buildError } from './expect-errors.js';
+import { buildError, hostileValues, onlyParseErrors, parseError } from './expect-errors.js';
 import {
   EventHeader,
   SubscriptionState,
@@ -129,20 +128,7 @@ test('Subscription-State: invalid values', () => {
 });
 
 const PIECES = ['presence', 'active', 'terminated', '.', ';', '=', ',', ' ', '"', '\\', 'id', 'expires', 'reason', 'retry-after', '60', 'x', '\u0001', '\udbff'];
-const hostile = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 100 }),
-  fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 80 }).map((a) => String.fromCharCode(...a)),
-  fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString('utf8')),
-  fc.string({ unit: fc.constantFrom(...PIECES), maxLength: 40 }),
-);
-
-function onlyParseErrors(fn: () => unknown, header: string): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof SIPParseError) || e.statusCode !== 400 || e.header !== header) throw e;
-  }
-}
+const hostile = hostileValues(PIECES);
 
 test('property: random input throws nothing but SIPParseError, and what parses round-trips', () => {
   fc.assert(

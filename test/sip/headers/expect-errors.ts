@@ -1,5 +1,6 @@
 /** Assertions shared by the header tests: a parse error naming its header, a build error. */
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { SIPBuildError, SIPParseError } from '../../../src/sip/errors.js';
 
 /** `fn` throws a SIPParseError for `header` (status 400, message prefixed by the header name). */
@@ -29,4 +30,26 @@ export function buildError(fn: () => unknown, re?: RegExp): void {
     return;
   }
   assert.unreachable('expected a SIPBuildError');
+}
+
+/**
+ * Hostile inputs for a header parser: binary strings, arbitrary UTF-16 (lone surrogates too),
+ * broken UTF-8, and runs of the grammar's own pieces.
+ */
+export function hostileValues(pieces: readonly string[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 100 }),
+    fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 80 }).map((a) => String.fromCharCode(...a)),
+    fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString('utf8')),
+    fc.string({ unit: fc.constantFrom(...pieces), maxLength: 40 }),
+  );
+}
+
+/** Run `fn`; anything thrown must be a SIPParseError (400) naming `header`. */
+export function onlyParseErrors(fn: () => unknown, header: string): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof SIPParseError) || e.statusCode !== 400 || e.header !== header) throw e;
+  }
 }
