@@ -1,6 +1,7 @@
 /** Request builders for tests (the UA core builds real ones from dialogs and accounts later). */
 import { randomToken } from '../../src/sip/transaction-keys.js';
 import { SIPRequest, type SIPResponse } from '../../src/sip/message.js';
+import { buildAck, buildInDialogRequest, uacDialogState } from '../../src/sip/dialog-state.js';
 import type { Endpoint } from '../../actors/transport/index.js';
 
 export function hostport(e: Endpoint): string {
@@ -25,36 +26,12 @@ export function makeRequest(method: string, target: Endpoint, local: Endpoint, o
   return req;
 }
 
-/** The ACK for a 2xx (RFC 3261 §13.2.2.4): a new transaction-less request with the dialog's To tag. */
+/** The ACK for a 2xx (RFC 3261 §13.2.2.4), built by the SDK's dialog state from the INVITE and its 2xx. */
 export function ackFor2xx(invite: SIPRequest, ok: SIPResponse): SIPRequest {
-  const contact = ok.contact[0];
-  const uri = contact && !('wildcard' in contact) ? contact.uri : invite.uri;
-  return new SIPRequest({
-    method: 'ACK',
-    uri,
-    headers: [
-      ['Max-Forwards', 70],
-      ['From', invite.get('From')!],
-      ['To', ok.get('To')!],
-      ['Call-ID', invite.callId!],
-      ['CSeq', `${invite.cseq!.seq} ACK`],
-    ],
-  });
+  return buildAck(uacDialogState(invite, ok), invite.cseq!.seq);
 }
 
-/** A BYE in the dialog the 2xx established (UAC side). */
+/** A BYE in the dialog the 2xx established (UAC side), built by the SDK's dialog state. */
 export function byeFor(invite: SIPRequest, ok: SIPResponse): SIPRequest {
-  const contact = ok.contact[0];
-  const uri = contact && !('wildcard' in contact) ? contact.uri : invite.uri;
-  return new SIPRequest({
-    method: 'BYE',
-    uri,
-    headers: [
-      ['Max-Forwards', 70],
-      ['From', invite.get('From')!],
-      ['To', ok.get('To')!],
-      ['Call-ID', invite.callId!],
-      ['CSeq', `${invite.cseq!.seq + 1} BYE`],
-    ],
-  });
+  return buildInDialogRequest(uacDialogState(invite, ok), 'BYE').request;
 }
