@@ -122,6 +122,28 @@ test('a wrong password ends in SIPAccountRegistrationDidFail with a retry time',
   }
 });
 
+test('unregistering when the registrar is gone: SIPAccountRegistrationDidNotEnd, and stop still ends', async () => {
+  const s = await setup(['WITH_SHORT_EXPIRES'], 'bob', 'bobpw', 60);
+  try {
+    const r = s.runner();
+    await r.start();
+    const end = Date.now() + 5000;
+    while (!s.names().includes('SIPAccountRegistrationDidSucceed') && Date.now() < end) await sleep(20);
+    assert.ok(s.names().includes('SIPAccountRegistrationDidSucceed'));
+    await s.k.stop();
+    const t0 = Date.now();
+    await r.stop();
+    assert.ok(Date.now() - t0 < 64 * 50 + 2000, 'stop is bounded by 64·T1');
+    const notEnd = s.seen.find((n) => n.name === 'SIPAccountRegistrationDidNotEnd');
+    assert.ok(notEnd, s.names().join(' '));
+    assert.is((notEnd!.data as { code: number }).code, 408);
+    assert.not.ok(s.names().includes('SIPAccountRegistrationDidEnd'));
+  } finally {
+    await s.ua.close();
+    await s.k.stop();
+  }
+});
+
 test('a registration over TCP whose connection the far side closes registers again at once', async () => {
   const s = await setup([], 'alice', 'alicepw', 600);
   // A TCP relay in front of kamailio, so the test can cut the flow from the registrar's side.
