@@ -18,7 +18,7 @@ import { randomToken } from '../src/sip/transaction-keys.js';
 import { SipURI } from '../src/sip/uri.js';
 import type { Clock } from './transaction-layer.js';
 import type { Endpoint, TLSSettings } from './transport/types.js';
-import type { UserAgent } from './user-agent.js';
+import { digestAuthorizer, type UserAgent } from './user-agent.js';
 
 export interface RegistrationRunnerOptions {
   ua: UserAgent;
@@ -167,16 +167,12 @@ export class RegistrationRunner {
     const result = await this.o.ua.send(req, {
       targets: target ? [target] : undefined,
       tls: this.o.tls,
-      authorize: this.digest
-        ? (r, res) => {
-            const a = this.digest!.answer(res, r);
-            if (!a.ok) credentialsRejected = true;
-            // The machine never sees a challenge the digest layer answers, but the spec's
-            // GotAnswer is posted for every response to a REGISTER (§6.2).
-            else this.o.center.post('SIPAccountRegistrationGotAnswer', this.o.sender, { code: res.status, reason: res.reason, registration: this, registrar: target });
-            return a.ok ? a.headers.map(([n, v]) => [n, v] as [string, string]) : undefined;
-          }
-        : undefined,
+      authorize: digestAuthorizer(this.digest, (answer, res) => {
+        if (!answer.ok) credentialsRejected = true;
+        // The machine never sees a challenge the digest layer answers, but the spec's
+        // GotAnswer is posted for every response to a REGISTER (§6.2).
+        else this.o.center.post('SIPAccountRegistrationGotAnswer', this.o.sender, { code: res.status, reason: res.reason, registration: this, registrar: target });
+      }),
     });
     // Keep our CSeq ahead of the authenticated retries the UA core made (§22.2).
     this.cseq = Math.max(this.cseq, result.request.cseq?.seq ?? this.cseq);

@@ -9,14 +9,14 @@ import { createActor, type ActorRefFrom } from 'xstate';
 import { notifyFields, subscription, type SubscriptionEmitted } from '../machines/subscription.js';
 import { DigestClient } from '../src/sip/digest.js';
 import { buildInDialogRequest, uacDialogState, type DialogState } from '../src/sip/dialog-state.js';
-import type { SIPRequest, SIPResponse } from '../src/sip/message.js';
+import type { SIPRequest } from '../src/sip/message.js';
 import { responseFields } from '../src/sip/registration-response.js';
 import { createRequest } from '../src/sip/request-builder.js';
 import { randomToken } from '../src/sip/transaction-keys.js';
 import type { SipURI } from '../src/sip/uri.js';
 import type { ServerTransaction, Clock } from './transaction-layer.js';
 import type { Endpoint, TLSSettings } from './transport/types.js';
-import type { UserAgent } from './user-agent.js';
+import { digestAuthorizer, type Authorizer, type UserAgent } from './user-agent.js';
 
 export interface SubscriptionRunnerOptions {
   ua: UserAgent;
@@ -42,7 +42,7 @@ export interface SubscriptionRunnerOptions {
 export class SubscriptionRunner {
   private actor: ActorRefFrom<typeof subscription> | undefined;
   private ended: Promise<void> | undefined;
-  private readonly digest: DigestClient | undefined;
+  private readonly authorize: Authorizer | undefined;
   /** The current subscription's dialog: Call-ID and our tag are set at the initial SUBSCRIBE. */
   private callId = '';
   private localTag = '';
@@ -54,7 +54,7 @@ export class SubscriptionRunner {
   private sawTerminated: (() => void) | undefined;
 
   constructor(private readonly o: SubscriptionRunnerOptions) {
-    this.digest = o.credentials ? new DigestClient(o.credentials) : undefined;
+    this.authorize = digestAuthorizer(o.credentials ? new DigestClient(o.credentials) : undefined);
   }
 
   get state(): string {
@@ -103,11 +103,6 @@ export class SubscriptionRunner {
     setTimeout(() => release?.(), 64 * this.o.ua.transactions.timers.T1).unref();
   }
 
-  private authorize = (r: SIPRequest, res: SIPResponse): [string, string][] | undefined => {
-    if (!this.digest) return undefined;
-    const a = this.digest.answer(res, r);
-    return a.ok ? a.headers.map(([n, v]) => [n, v] as [string, string]) : undefined;
-  };
 
   /** RFC 6665 §4.1.2.1: an initial SUBSCRIBE creates a new dialog (new Call-ID and From tag). */
   private async sendInitial(expires: number): Promise<void> {

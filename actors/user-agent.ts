@@ -9,6 +9,7 @@ import { TransportManager, type Endpoint, type ListenOptions, type TLSSettings, 
 import type { NotificationCenter } from '../src/api/notification-center.js';
 import { parseMessage } from '../src/sip/parser.js';
 import type { SIPRequest, SIPResponse } from '../src/sip/message.js';
+import type { DigestAnswer, DigestClient } from '../src/sip/digest.js';
 import { nextHop } from '../src/sip/request-builder.js';
 import { capabilityHeaders, checkRequest, DEFAULT_CAPABILITIES, mergeKey, type Capabilities } from '../src/sip/uas-checks.js';
 import { isSipURI, SipURI, type URI } from '../src/sip/uri.js';
@@ -17,7 +18,20 @@ import { isSipURI, SipURI, type URI } from '../src/sip/uri.js';
 export type Resolver = (uri: URI) => Promise<Endpoint[]>;
 
 /** Answers a 401/407 for a request: the headers to add to the retry, or undefined to give up. */
-export type Authorizer = (request: SIPRequest, challenge: SIPResponse) => [string, string][] | undefined;
+export type Authorizer = (request: SIPRequest, challenge: SIPResponse) => readonly (readonly [string, string])[] | undefined;
+
+/**
+ * The Authorizer of a DigestClient (RFC 3261 §22.2): its answer's headers, or undefined when it
+ * gives up (wrong credentials, nothing it supports). `observe` sees every answer.
+ */
+export function digestAuthorizer(digest: DigestClient | undefined, observe?: (answer: DigestAnswer, challenge: SIPResponse) => void): Authorizer | undefined {
+  if (!digest) return undefined;
+  return (request, challenge) => {
+    const answer = digest.answer(challenge, request);
+    observe?.(answer, challenge);
+    return answer.ok ? answer.headers : undefined;
+  };
+}
 
 export interface SendOptions {
   /** Targets to try in order; default: resolve the next hop. */

@@ -4,7 +4,7 @@
  * `MessageReceiver` answers incoming MESSAGE requests with 200 and posts `SIPEngineGotMessage`
  * for each — the names of the python SIP SIMPLE core this API follows.
  */
-import type { UserAgent } from '../../actors/user-agent.js';
+import { digestAuthorizer, type UserAgent } from '../../actors/user-agent.js';
 import type { ServerTransaction } from '../../actors/transaction-layer.js';
 import type { SIPRequest } from '../sip/message.js';
 import { DigestClient } from '../sip/digest.js';
@@ -75,12 +75,7 @@ export class Message {
     const request = this.request;
     const digest = this.init.credentials ? new DigestClient(this.init.credentials) : undefined;
     const { response } = await this.ua.send(request, {
-      authorize: digest
-        ? (req, res) => {
-            const a = digest.answer(res, req);
-            return a.ok ? a.headers.map(([n, v]) => [n, v] as [string, string]) : undefined;
-          }
-        : undefined,
+      authorize: digestAuthorizer(digest),
     });
     const result = { code: response.status, reason: response.reason, ok: response.status >= 200 && response.status < 300 };
     this.center.post(result.ok ? 'SIPMessageDidSucceed' : 'SIPMessageDidFail', this, { code: result.code, reason: result.reason });

@@ -1,5 +1,6 @@
 /** `sipstate options [shared options] URI`: what a peer supports (RFC 3261 §11). Exit 0 on 2xx. */
 import { DigestClient } from '../sip/digest.js';
+import { digestAuthorizer } from '../../actors/user-agent.js';
 import { createRequest } from '../sip/request-builder.js';
 import { parseArgs, UsageError } from './options.js';
 import { openSession, parseSipUri } from './session.js';
@@ -14,12 +15,7 @@ export async function runOptions(args: string[]): Promise<number> {
     const request = createRequest({ method: 'OPTIONS', uri: target, from: session.identity, to: target, routes: session.routes, headers: [['Accept', 'application/sdp']] });
     const digest = session.credentials ? new DigestClient(session.credentials) : undefined;
     const { response, local } = await session.ua.send(request, {
-      authorize: digest
-        ? (req, res) => {
-            const a = digest.answer(res, req);
-            return a.ok ? a.headers.map(([n, v]) => [n, v] as [string, string]) : undefined;
-          }
-        : undefined,
+      authorize: digestAuthorizer(digest),
     });
     const report = {
       status: response.status,

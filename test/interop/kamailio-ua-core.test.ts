@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { requireKamailio, startKamailio, type Kamailio } from '../peers/kamailio.js';
-import { UserAgent } from '../../actors/user-agent.js';
+import { digestAuthorizer, UserAgent } from '../../actors/user-agent.js';
 import { Message, MessageReceiver } from '../../src/api/message.js';
 import { NotificationCenter } from '../../src/api/notification-center.js';
 import { createRequest, DigestClient } from '../../src/index.js';
@@ -39,10 +39,7 @@ async function register(ua: UserAgent, user: string, password: string, expires =
   const digest = new DigestClient({ username: user, password });
   return ua.send(req, {
     targets: [{ protocol: 'UDP', address: '127.0.0.1', port: k.ports.udp }],
-    authorize: (r, res) => {
-      const a = digest.answer(res, r);
-      return a.ok ? a.headers.map(([n, v]) => [n, v] as [string, string]) : undefined;
-    },
+    authorize: digestAuthorizer(digest),
   });
 }
 
