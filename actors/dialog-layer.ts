@@ -21,6 +21,7 @@ import {
 import type { ServerTransaction } from './transaction-layer.js';
 import type { Authorizer, SendResult, UserAgent } from './user-agent.js';
 import type { Clock } from './transaction-layer.js';
+import type { Endpoint } from './transport/types.js';
 
 export type DialogActor = ActorRefFrom<typeof dialog>;
 
@@ -37,8 +38,13 @@ export interface Dialog {
 /** A request received in a dialog, for its owner: answer it through `tx`. */
 export type InDialogHandler = (dialog: Dialog, tx: ServerTransaction) => void;
 
+/** The ACK of a 2xx we sent in the dialog (§13.3.1.4), for the dialog's owner. */
+export type AckHandler = (dialog: Dialog, ack: SIPRequest) => void;
+
 export interface InviteOptions {
   authorize?: Authorizer;
+  /** Each time the INVITE goes out to a target: a CANCEL goes to the same place (§9.1). */
+  onAttempt?(request: SIPRequest, target: Endpoint): void;
   /** Every provisional response, with the early dialog it created or belongs to (if it has a To tag). */
   onProvisional?(response: SIPResponse, dialog: Dialog | undefined): void;
   /** Another fork confirmed a second dialog: it has been ACKed and will be ended with BYE. */
@@ -58,6 +64,16 @@ interface Rec {
   /** The server transaction of the request being handled, while the actor processes it. */
   tx: ServerTransaction | undefined;
   handler: InDialogHandler | undefined;
+  ackHandler: AckHandler | undefined;
+}
+
+/** A re-INVITE (or other INVITE) in an existing dialog. */
+export interface ReinviteOptions extends InDialogRequestOptions {
+  authorize?: Authorizer;
+  onAttempt?(request: SIPRequest, target: Endpoint): void;
+  onProvisional?(response: SIPResponse): void;
+  /** The ACK's body when the 2xx carries an offer (our re-INVITE had none, RFC 3264 §5). */
+  ackBody?(response: SIPResponse): { body: string; contentType: string } | undefined;
 }
 
 export interface DialogLayerOptions {
@@ -96,6 +112,7 @@ export class DialogLayer {
       },
     });
     ua.claimInDialog((tx) => this.claim(tx));
+    ua.claimAck((ack) => this.claimAck(ack));
   }
 
   /** Who answers in-dialog requests of dialogs that have no handler of their own. */
@@ -103,10 +120,12 @@ export class DialogLayer {
     this.defaultHandler = handler;
   }
 
-  /** Route the requests of one dialog to `handler`. */
-  setHandler(d: Dialog, handler: InDialogHandler): void {
+  /** Route the requests of one dialog to `handler` (and its 2xx ACKs to `onAck`). */
+  setHandler(d: Dialog, handler: InDialogHandler, onAck?: AckHandler): void {
     const r = this.dialogs.get(d.id);
-    if (r) r.handler = handler;
+    if (!r) return;
+    r.handler = handler;
+    r.ackHandler = onAck;
   }
 
   get(id: string): Dialog | undefined {
@@ -134,7 +153,7 @@ export class DialogLayer {
   private create(state: DialogState, side: 'uac' | 'uas', confirmed: boolean): Rec {
     const id = dialogId(state);
     const actor = createActor(this.logic, { id: `dialog:${id}`, input: { state, side, usages: [INVITE_USAGE] }, ...(this.options.clock ? { clock: this.options.clock } : {}) });
-    const r: Rec = { id, actor, tx: undefined, handler: undefined };
+    const r: Rec = { id, actor, tx: undefined, handler: undefined, ackHandler: undefined };
     this.dialogs.set(id, r);
     actor.start();
     if (confirmed) actor.send({ type: 'confirm' });
@@ -175,6 +194,7 @@ export class DialogLayer {
     };
     const result = await this.ua.send(request, {
       authorize: options.authorize,
+      onAttempt: options.onAttempt,
       onProvisional: (res, req) => {
         const r = res.status > 100 ? earlyFor(res, req) : undefined;
         options.onProvisional?.(res, r && this.view(r));
@@ -244,6 +264,43 @@ export class DialogLayer {
     return result;
   }
 
+  /**
+   * An INVITE in the dialog (a re-INVITE, §14.1): sent like any request in the dialog; a 2xx
+   * refreshes the remote target (§12.2.1.2) and is ACKed (§13.2.2.4) — and so is every
+   * retransmission of it. A 481 or a timeout ends the dialog (§12.2.1.2, RFC 5057 §5.1).
+   */
+  async reinvite(d: Dialog, options: ReinviteOptions = {}): Promise<SendResult> {
+    const r = this.dialogs.get(d.id);
+    if (!r) throw new Error(`dialog ${d.id} is gone`);
+    const { request } = buildInDialogRequest(r.actor.getSnapshot().context, 'INVITE', options);
+    r.actor.send({ type: 'send', method: 'INVITE' });
+    const ackFor = (res: SIPResponse, req: SIPRequest) => {
+      const body = options.ackBody?.(res);
+      const credentials = ['Authorization', 'Proxy-Authorization'].flatMap((h) => req.getAll(h).map((v) => [h, v] as [string, string]));
+      const ack = buildAck(r.actor.getSnapshot().context, req.cseq!.seq, { ...(body ?? {}), headers: credentials });
+      this.ua.sendStateless(ack).catch(() => {});
+    };
+    const result = await this.ua.send(request, {
+      authorize: options.authorize,
+      onAttempt: options.onAttempt,
+      onProvisional: (res) => options.onProvisional?.(res),
+      onLaterFinal: (res, req) => {
+        if (res.status >= 200 && res.status < 300) ackFor(res, req);
+      },
+    });
+    const status = result.response.status;
+    if (status >= 200 && status < 300 && !result.local) {
+      r.actor.send({ type: 'refresh', message: result.response });
+      ackFor(result.response, result.request);
+    } else if (status === 481 || status === 408) r.actor.send({ type: 'terminate' });
+    return result;
+  }
+
+  /** End a dialog now (the session is over without a BYE: 481, a failed early dialog...). */
+  terminate(d: Dialog): void {
+    this.dialogs.get(d.id)?.actor.send({ type: 'terminate' });
+  }
+
   // ---- incoming -----------------------------------------------------------------------------
 
   private claim(tx: ServerTransaction): boolean {
@@ -256,6 +313,14 @@ export class DialogLayer {
     } finally {
       r.tx = undefined;
     }
+    return true;
+  }
+
+  private claimAck(ack: SIPRequest): boolean {
+    const id = dialogIdOf(ack, 'uas');
+    const r = id === undefined ? undefined : this.dialogs.get(id);
+    if (!r) return false;
+    r.ackHandler?.(this.view(r), ack);
     return true;
   }
 

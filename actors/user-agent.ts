@@ -5,7 +5,7 @@
  * Session...) use it to talk to the network.
  */
 import { TransactionLayer, type ServerTransaction, type SIPTransport, type TransactionLayerOptions } from './transaction-layer.js';
-import { TransportManager, type Endpoint, type ListenOptions, type TLSSettings, type TransportManagerOptions, type TransportProtocol } from './transport/index.js';
+import { TransportManager, type Endpoint, type Inbound, type ListenOptions, type TLSSettings, type TransportManagerOptions, type TransportProtocol } from './transport/index.js';
 import type { NotificationCenter } from '../src/api/notification-center.js';
 import { parseMessage } from '../src/sip/parser.js';
 import type { SIPRequest, SIPResponse } from '../src/sip/message.js';
@@ -40,6 +40,8 @@ export interface SendOptions {
   tls?: TLSSettings;
   /** Answer 401/407 challenges (RFC 3261 §22.2). */
   authorize?: Authorizer;
+  /** Called each time the request goes out to a target (a new transaction): a CANCEL must follow it there (§9.1). */
+  onAttempt?(request: SIPRequest, target: Endpoint): void;
   /** Called with every provisional response, and the request it answers (as sent). */
   onProvisional?(response: SIPResponse, request: SIPRequest): void;
   /**
@@ -92,6 +94,8 @@ export class UserAgent {
   readonly userAgent: string;
   private readonly handlers = new Map<string, RequestHandler>();
   private readonly inDialog: ((tx: ServerTransaction) => boolean)[] = [];
+  private readonly ackClaims: ((ack: SIPRequest, inbound: Inbound) => boolean)[] = [];
+  private readonly cancelWatchers = new Map<string, (invite: ServerTransaction) => void>();
   private readonly recent = new Map<string, { key: string; at: number }>();
   private resolver: Resolver;
 
@@ -109,7 +113,18 @@ export class UserAgent {
     });
     transactions.setUser({
       onRequest: (tx) => this.receiveRequest(tx),
-      onAck: () => {},
+      // §13.3.1.4 / RFC 6026 §7.1: the ACK for a 2xx belongs to the dialog; none claims it: dropped.
+      onAck: (ack, inbound) => {
+        for (const claim of this.ackClaims) if (claim(ack, inbound)) return;
+      },
+      // §9.2: "the UAS ... SHOULD then respond to the INVITE with a 487". 200 to the CANCEL at
+      // once; the INVITE's owner answers it if it watches, else 487 here.
+      onCancel: (cancel, invite) => {
+        cancel.respond(cancel.reply(200));
+        const watcher = this.cancelWatchers.get(invite.key);
+        if (watcher) watcher(invite);
+        else invite.respond(invite.reply(487));
+      },
     });
   }
 
@@ -162,6 +177,26 @@ export class UserAgent {
     };
   }
 
+  /** Claim ACKs for 2xx responses (§13.3.1.4): return true when the ACK is for a dialog you own. */
+  claimAck(claim: (ack: SIPRequest, inbound: Inbound) => boolean): () => void {
+    this.ackClaims.push(claim);
+    return () => {
+      const i = this.ackClaims.indexOf(claim);
+      if (i >= 0) this.ackClaims.splice(i, 1);
+    };
+  }
+
+  /**
+   * Be told when a CANCEL matches the INVITE server transaction `tx` (§9.2); the watcher then
+   * answers the INVITE itself (487 if it has no final response yet). Returns the way to stop.
+   */
+  watchCancel(tx: ServerTransaction, watcher: (invite: ServerTransaction) => void): () => void {
+    this.cancelWatchers.set(tx.key, watcher);
+    return () => {
+      if (this.cancelWatchers.get(tx.key) === watcher) this.cancelWatchers.delete(tx.key);
+    };
+  }
+
   // ---- sending ----------------------------------------------------------------------------
 
   /**
@@ -211,6 +246,7 @@ export class UserAgent {
         done = true;
         resolve({ response, local, request, target });
       };
+      options.onAttempt?.(request, target);
       try {
         this.transactions.request(request, target, {
           tls: options.tls,

@@ -150,6 +150,8 @@ export type SessionEvent =
   | { type: 'failed'; code: number; reason: string }
   /** The client transaction in progress (INVITE, re-INVITE or BYE) timed out (Timer B / F). */
   | { type: 'timeout' }
+  /** A local failure before the session started: a stream failed to initialize, the INVITE could not be built. */
+  | { type: 'error'; code: number; reason: string; why: string }
   // ---- from the dialog layer: the remote's INVITE ----
   | { type: 'incoming'; streams: string[] }
   | { type: 'ack' }
@@ -255,6 +257,8 @@ export const session = setup({
     sendResponse: (_: unknown, _params: { code: number }) => {},
     /** Start the negotiated streams (`context.streams`). */
     startStreams: () => {},
+    /** A provisional response carried the answer (early media, RFC 3960): start the streams on it. */
+    startEarlyMedia: () => {},
     /** Apply a renegotiation to the streams (added, removed, held, unheld). */
     updateStreams: () => {},
     /** End every stream. */
@@ -305,6 +309,14 @@ export const session = setup({
     })),
     rejectedRemotely: assign(({ event }) => ({
       outcome: { originator: 'remote', code: codeOf(event), reason: reasonOf(event), why: `${codeOf(event)} ${reasonOf(event)}` } as SessionOutcome,
+    })),
+    failedLocally: assign(({ event }) => ({
+      outcome: {
+        originator: 'local',
+        code: codeOf(event),
+        reason: reasonOf(event),
+        why: event.type === 'error' ? event.why : 'error',
+      } as SessionOutcome,
     })),
     timedOut: assign({ outcome: { originator: 'local', code: 408, reason: 'Request Timeout', why: 'timeout' } as SessionOutcome }),
     /** Unless end() asked for it already (R-SES-3: then it stays a user request). */
@@ -462,12 +474,14 @@ export const session = setup({
         // "If there is a failure, or the remote party rejects the offer, a SIPSessionDidFail notification is sent."
         failed: { target: 'terminated', actions: 'rejectedRemotely' },
         timeout: { target: 'terminated', actions: 'timedOut' },
+        // The streams could not be set up, or the INVITE not sent: nothing reached the remote.
+        error: { target: 'terminated', actions: 'failedLocally' },
       },
       states: {
         calling: {
           on: {
             provisional: [
-              { guard: 'hasSdp', target: 'early', actions: 'notifyProvisional' },
+              { guard: 'hasSdp', target: 'early', actions: ['notifyProvisional', 'startEarlyMedia'] },
               { guard: 'isRinging', target: 'ringing', actions: 'notifyProvisional' },
               { actions: 'notifyProvisional' },
             ],
@@ -479,7 +493,7 @@ export const session = setup({
         },
         ringing: {
           on: {
-            provisional: [{ guard: 'hasSdp', target: 'early', actions: 'notifyProvisional' }, { actions: 'notifyProvisional' }],
+            provisional: [{ guard: 'hasSdp', target: 'early', actions: ['notifyProvisional', 'startEarlyMedia'] }, { actions: 'notifyProvisional' }],
             end: { target: 'cancelling', actions: 'cancelledLocally' },
           },
         },
@@ -496,6 +510,8 @@ export const session = setup({
             provisional: { target: 'cancelling' },
             // the 2xx came first: see cancelling.answered.
             answered: { target: '#session.terminating', actions: 'sendAck' },
+            // a final non-2xx before any provisional: the INVITE is over, the end stays ours.
+            failed: { target: '#session.terminated' },
           },
         },
         cancelling: {
@@ -525,6 +541,8 @@ export const session = setup({
         reject: { target: 'terminated', actions: ['rejectedLocally', { type: 'sendResponse', params: ({ event }) => ({ code: codeOf(event) || 603 }) }] },
         // §9.2: the UAS "SHOULD then respond to the INVITE with a 487 (Request Terminated)".
         cancel: { target: 'terminated', actions: ['cancelledRemotely', { type: 'sendResponse', params: { code: 487 } }] },
+        // accept() could not set the streams up: refuse the INVITE with the code the runtime chose.
+        error: { target: 'terminated', actions: ['failedLocally', { type: 'sendResponse', params: ({ event }) => ({ code: codeOf(event) || 500 }) }] },
       },
       states: {
         waiting: { on: { ringIndication: { target: 'ringing', actions: 'sendProvisional' } } },

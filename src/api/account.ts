@@ -22,6 +22,7 @@ import type { AccountSettings, BonjourAccountSettings } from '../config/index.js
 import { randomToken } from '../sip/transaction-keys.js';
 import { parseURI, isSipURI, SipURI } from '../sip/uri.js';
 import type { NotificationCenter } from './notification-center.js';
+import type { SessionEngine } from './session.js';
 
 declare module './notification-center.js' {
   interface NotificationDataMap {
@@ -44,6 +45,8 @@ export interface AccountEngine {
   readonly tls: { ca_list: string | null; certificate: string | null; verify_server: boolean };
   /** RFC 3263 resolution of a next hop (DNS manager with the configured nameservers). */
   resolve(uri: SipURI): Promise<Endpoint[]>;
+  /** The session engine (dialog layer, session manager), when the application runs one. */
+  readonly sessions?: SessionEngine;
 }
 
 /** The contact URIs of an account per transport (the python ContactURIFactory). */
@@ -82,6 +85,11 @@ abstract class BaseAccount {
 
   get active(): boolean {
     return this.state === 'active';
+  }
+
+  /** @internal what `new Session(account)` runs on. */
+  sessionEngine(): SessionEngine | undefined {
+    return this.engine?.sessions;
   }
 
   /** @internal the AccountManager hands the running engine over (or takes it away). */
@@ -140,6 +148,20 @@ export class Account extends BaseAccount {
   /** Digest credentials (auth.username, auth.password). */
   get credentials(): { username: string; password: string } {
     return { username: this.settings.auth.username, password: this.settings.auth.password };
+  }
+
+  get displayName(): string | null {
+    return this.settings.display_name;
+  }
+
+  /** rtp.port_range and rtp.timeout (null: the global ones). */
+  get rtpSettings(): { portRange: { start: number; end: number } | null; timeout: number | null } {
+    return { portRange: this.settings.rtp.port_range, timeout: this.settings.rtp.timeout };
+  }
+
+  /** sip.follow_redirects: how many 3xx an outgoing session follows (RFC 3261 §8.1.3.4). */
+  get followRedirects(): number {
+    return this.settings.sip.follow_redirects;
   }
 
   /** The outbound proxy as a loose-routing SIP URI, if one is set. */
@@ -267,6 +289,14 @@ export class LocalAccount extends BaseAccount {
 
   get credentials(): { username: string; password: string } {
     return { username: this.contact.username, password: '' };
+  }
+
+  get displayName(): string | null {
+    return this.settings.display_name;
+  }
+
+  get rtpSettings(): { portRange: { start: number; end: number } | null; timeout: number | null } {
+    return { portRange: this.settings.rtp.port_range, timeout: this.settings.rtp.timeout };
   }
 
   protected async startServices(): Promise<void> {}

@@ -13,11 +13,15 @@
 import { createActor, type ActorRefFrom } from 'xstate';
 import { application as applicationMachine } from '../../machines/application.js';
 import { literalTargets, UserAgent } from '../../actors/user-agent.js';
+import { DialogLayer } from '../../actors/dialog-layer.js';
+import { SessionManager } from './session-manager.js';
+import type { AnyAccount } from './account.js';
+import type { SIPRequest } from '../sip/message.js';
 import type { Endpoint, ListenOptions, TransportProtocol } from '../../actors/transport/types.js';
 import { ConfigurationManager } from '../config/index.js';
 import { DNSLookup, DNSManager } from '../dns/index.js';
 import type { ISIPSimpleStorage } from '../storage/index.js';
-import type { SipURI, URI } from '../sip/uri.js';
+import { isSipURI, type SipURI, type URI } from '../sip/uri.js';
 import { AccountManager } from './account-manager.js';
 import type { AccountEngine } from './account.js';
 import { defaultNotificationCenter, type NotificationCenter } from './notification-center.js';
@@ -54,6 +58,8 @@ export class SIPApplication {
   private storageValue: ISIPSimpleStorage | undefined;
   private configurationValue: ConfigurationManager | undefined;
   private uaValue: UserAgent | undefined;
+  private sessionManagerValue: SessionManager | undefined;
+  private shutdownGrace = 5000;
   private dns: DNSManager | undefined;
   private pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private stopping: (() => void)[] = [];
@@ -62,6 +68,7 @@ export class SIPApplication {
     if (instance) return instance;
     instance = this;
     this.notifications = options.notifications ?? defaultNotificationCenter;
+    this.shutdownGrace = options.shutdownGrace ?? 5000;
     const logic = applicationMachine.provide({
       actions: {
         // Effects run after the transition's notifications (WillStart before any component
@@ -97,6 +104,26 @@ export class SIPApplication {
 
   get configuration(): ConfigurationManager | undefined {
     return this.configurationValue;
+  }
+
+  /** Middleware API §4.1: started and stopped with the application. */
+  get sessionManager(): SessionManager | undefined {
+    return this.sessionManagerValue;
+  }
+
+  /**
+   * The account an incoming INVITE is for: the one whose contact user or address of record
+   * matches the Request-URI's user, else the default account, else the local account.
+   */
+  private accountFor(request: SIPRequest): AnyAccount | undefined {
+    const uri = request.uri;
+    const user = isSipURI(uri) ? uri.user : undefined;
+    const accounts = this.accountManager.getAccounts().filter((a) => a.active);
+    return (
+      accounts.find((a) => user !== undefined && (a.contact.username === user || a.uri.aor.user === user)) ??
+      (this.accountManager.defaultAccount?.active ? this.accountManager.defaultAccount : undefined) ??
+      accounts[0]
+    );
   }
 
   /** The user-agent core: transports, transactions, the UAS checks (the python "Engine"). */
@@ -171,13 +198,20 @@ export class SIPApplication {
         notifications: this.notifications,
         transactions: { timers: { T1: global.sip.timers.t1, T2: global.sip.timers.t2, T4: global.sip.timers.t4 } },
       });
+      const dialogs = new DialogLayer(this.uaValue);
+      this.sessionManagerValue = new SessionManager(
+        { ua: this.uaValue, dialogs, center: this.notifications, resolve, rtp: { portRange: global.rtp.port_range, timeout: global.rtp.timeout } },
+        { accountFor: (request) => this.accountFor(request) },
+      );
       const engine: AccountEngine = {
         ua: this.uaValue,
         center: this.notifications,
         resolve,
         tls: { ca_list: global.tls.ca_list, certificate: global.tls.certificate, verify_server: global.tls.verify_server },
+        sessions: this.sessionManagerValue.engine,
       };
       await this.accountManager.start(engine);
+      this.sessionManagerValue.start();
       this.actor.send({ type: 'started' });
     } catch (e) {
       this.actor.send({ type: 'failed', error: (e as Error).message });
@@ -187,6 +221,8 @@ export class SIPApplication {
 
   private async stopComponents(): Promise<void> {
     try {
+      // Sessions end first (BYE / CANCEL), while accounts and transports still work.
+      await this.sessionManagerValue?.stop(this.shutdownGrace);
       await this.accountManager.stop();
     } finally {
       await this.uaValue?.close().catch(() => {});

@@ -35,6 +35,7 @@ export const accountSettingsSchema = group({
     register_interval: setting(interval, 600, 'Requested registration expiry, seconds'),
     subscribe_interval: setting(interval, 600, 'Requested subscription expiry, seconds'),
     publish_interval: setting(interval, 600, 'Requested publication expiry, seconds'),
+    follow_redirects: setting(t.integer({ min: 0, max: 10 }), 3, 'How many 3xx redirects an outgoing call follows (RFC 3261 §8.1.3.4; 0: none)'),
   }),
   presence: group({ enabled: setting(t.boolean, true) }),
   dialog_event: group({ enabled: setting(t.boolean, true) }),

@@ -513,3 +513,37 @@ export function unholdOffer(previous: SessionDescription, options: { streams?: r
 export function repeatOffer(previous: SessionDescription): SessionDescription {
   return cloneSDP(previous);
 }
+
+/** What `assembleSDP` needs: the session part; the m= sections come from the streams. */
+export interface AssembleOptions {
+  readonly origin?: OriginOptions;
+  /** Session-level c= address. */
+  readonly address: string;
+  readonly sessionName?: string;
+  /** The m= sections, in order (a stream's `getLocalMedia`, or `rejectedMedia` for a refused line). */
+  readonly media: readonly MediaDescription[];
+  /** The last SDP this side sent: o= continuity (RFC 3264 §8) and m= lines kept as port 0 beyond `media`. */
+  readonly previous?: SessionDescription;
+  /** Answer to this offer: its t= line is copied (RFC 3264 §6). */
+  readonly offer?: SessionDescription;
+}
+
+/**
+ * A whole SDP from m= sections made by the streams themselves (Middleware API §4.3
+ * get_local_media): the Session owns the session-level lines and the o= version rule of this
+ * module; each stream owns its m= line.
+ */
+export function assembleSDP(options: AssembleOptions): SessionDescription {
+  const sections = options.media.map((m) => ({ ...m }));
+  if (options.previous) {
+    for (let i = sections.length; i < options.previous.media.length; i++) sections.push(rejectedSection(options.previous.media[i]));
+  }
+  const desc = sessionSkeleton(options.origin, options.address, options.sessionName ?? options.previous?.name, sections);
+  if (options.offer) desc.timing = { ...options.offer.timing };
+  return continueOrigin(desc, options.previous);
+}
+
+/** The m= line that refuses an offered one (RFC 3264 §6: port 0, same type, protocol and formats). */
+export function rejectedMedia(offered: MediaDescription): MediaDescription {
+  return rejectedSection(offered);
+}

@@ -53,6 +53,7 @@ const ev = {
   failed486: { type: 'failed', code: 486, reason: 'Busy Here' },
   failed487: { type: 'failed', code: 487, reason: 'Request Terminated' },
   timeout: { type: 'timeout' },
+  error: { type: 'error', code: 500, reason: 'Server Internal Error', why: 'audio stream failed to initialize' },
   ack: { type: 'ack' },
   cancel: { type: 'cancel' },
   bye: { type: 'bye' },
@@ -186,7 +187,7 @@ function check(at: string, before: AnyMachineSnapshot, e: EventObject, now: AnyM
   if (log.includes('SIPSessionDidStart')) assert.ok(count('SIPSessionWillStart') === 1, `${at}: WillStart before DidStart`);
   // §14.2: 491 only while an INVITE of ours is in progress; 500 only while a remote one awaits our answer
   if (log.includes('sendResponse 491')) assert.ok(inFlight(before), `${at}: 491`);
-  if (log.includes('sendResponse 500')) assert.is(from, 'received_proposal', `${at}: 500`);
+  if (log.includes('sendResponse 500') && e.type !== 'error') assert.is(from, 'received_proposal', `${at}: 500`);
   // one re-INVITE at a time (§14.1), and only in a connected session
   if (log.includes('sendReInvite')) assert.ok(now.matches({ connected: { proposal: 'sending' } }), `${at}: re-INVITE`);
   // §15: no BYE at the UAS before the ACK of its 2xx (or the 64·T1 limit)
@@ -433,6 +434,24 @@ test('proposals: remote accepted / rejected / cancelled / failing; cancel_propos
   assert.equal(rm.data('SIPSessionDidRenegotiateStreams'), [{ type: 'SIPSessionDidRenegotiateStreams', action: 'remove', streams: ['audio'] }]);
   const remoteHold = run([...connectedIn, [2000, ev.remoteHold], [2100, ev.remoteUnhold]], {}, 3000);
   assert.equal(remoteHold.data('SIPSessionDidChangeHoldState').map((d) => [d.originator, d.on_hold]), [['remote', true], ['remote', false]]);
+});
+
+
+
+test('a local failure before the start (a stream that cannot initialize): DidFail local; an incoming INVITE is refused with the code', () => {
+  const out = run([[0, ev.connect], [5, ev.error]]);
+  assert.equal(out.data('SIPSessionDidFail')[0], {
+    type: 'SIPSessionDidFail',
+    originator: 'local',
+    code: 500,
+    reason: 'Server Internal Error',
+    failure_reason: 'audio stream failed to initialize',
+  });
+  const inc = run([[0, ev.incoming], [5, ev.error]]);
+  assert.equal(inc.names('sendResponse', 'SIPSessionDidFail'), ['sendResponse', 'SIPSessionDidFail']);
+  // end() before any provisional, then a final non-2xx: the end stays ours
+  const ended = run([[0, ev.connect], [5, ev.end], [10, ev.failed486]]);
+  assert.equal(ended.data('SIPSessionDidFail')[0], { type: 'SIPSessionDidFail', originator: 'local', code: 487, reason: 'Request Terminated', failure_reason: 'user_request' });
 });
 
 test.run();
