@@ -3,6 +3,9 @@ import * as dgram from 'node:dgram';
 import { TransportError } from './errors.js';
 import { type Endpoint, ipFamily, normalizeAddress } from './types.js';
 
+/** Socket buffer size asked for (bytes). */
+const UDP_BUFFER_SIZE = 4 * 1024 * 1024;
+
 export class UdpListener {
   private constructor(
     private readonly socket: dgram.Socket,
@@ -26,7 +29,10 @@ export class UdpListener {
     report: (error: TransportError) => void,
   ): Promise<UdpListener> {
     const family = ipFamily(address) === 6 ? 6 : 4;
-    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    // Bursts of requests (a call center's peak, a test tool's ramp) must not overflow the kernel's
+    // default ~200 KB receive buffer: a dropped INVITE costs the caller a 500 ms retransmission.
+    // The kernel caps the size at net.core.rmem_max / wmem_max.
+    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_BUFFER_SIZE, sendBufferSize: UDP_BUFFER_SIZE });
     return new Promise((resolve, reject) => {
       const onError = (e: Error): void => {
         socket.close();

@@ -109,7 +109,32 @@ export interface ConnectOptions {
 
 let counter = 0;
 
+/** The Session that runs each session actor (the machine's actions find their runtime here). */
+const byActor = new WeakMap<object, Session>();
+
 export class Session implements MediaStreamHost {
+  /**
+   * The machine with its actions provided once for all sessions (a `provide` per session would
+   * copy the whole machine for every call): each action finds its Session through `self`.
+   */
+  private static readonly logic = sessionMachine.provide({
+    actions: {
+      sendInvite: ({ self }) => void byActor.get(self)?.sendInvite(),
+      sendProvisional: ({ self }) => byActor.get(self)?.sendProvisional(),
+      send2xx: ({ self }) => byActor.get(self)?.send2xx(),
+      retransmit2xx: ({ self }) => byActor.get(self)?.retransmit2xx(),
+      sendAck: () => {}, // the dialog layer ACKs every 2xx (§13.2.2.4)
+      sendBye: ({ self }) => void byActor.get(self)?.sendBye(),
+      sendCancel: ({ self }) => void byActor.get(self)?.sendCancel(),
+      sendReInvite: ({ self, context }) => void byActor.get(self)?.sendReInvite(context.pending?.kind ?? 'hold', context.pending?.streams ?? []),
+      sendResponse: ({ self }, params: { code: number }) => byActor.get(self)?.sendResponse(params.code),
+      startStreams: ({ self }) => void byActor.get(self)?.applyMedia(),
+      startEarlyMedia: ({ self }) => void byActor.get(self)?.applyMedia(),
+      updateStreams: ({ self }) => void byActor.get(self)?.applyMedia(),
+      endStreams: ({ self }) => byActor.get(self)?.finish(),
+    },
+  });
+
   readonly id: string;
   readonly account: SessionAccount;
   private readonly engine: SessionEngine;
@@ -160,24 +185,8 @@ export class Session implements MediaStreamHost {
     this.media = new SessionMedia(() => this);
     this.T1 = e.ua.transactions.timers.T1;
     this.T2 = e.ua.transactions.timers.T2;
-    const logic = sessionMachine.provide({
-      actions: {
-        sendInvite: () => void this.sendInvite(),
-        sendProvisional: () => this.sendProvisional(),
-        send2xx: () => this.send2xx(),
-        retransmit2xx: () => this.retransmit2xx(),
-        sendAck: () => {}, // the dialog layer ACKs every 2xx (§13.2.2.4)
-        sendBye: () => void this.sendBye(),
-        sendCancel: () => void this.sendCancel(),
-        sendReInvite: ({ context }) => void this.sendReInvite(context.pending?.kind ?? 'hold', context.pending?.streams ?? []),
-        sendResponse: (_, params: { code: number }) => this.sendResponse(params.code),
-        startStreams: () => void this.applyMedia(),
-        startEarlyMedia: () => void this.applyMedia(),
-        updateStreams: () => void this.applyMedia(),
-        endStreams: () => void this.finish(),
-      },
-    });
-    this.actor = createActor(logic, { id: this.id, input: { id: this.id, T1: this.T1, T2: this.T2, seed: (Math.random() * 2 ** 32) >>> 0 } });
+    this.actor = createActor(Session.logic, { id: this.id, input: { id: this.id, T1: this.T1, T2: this.T2, seed: (Math.random() * 2 ** 32) >>> 0 } });
+    byActor.set(this.actor, this);
     this.actor.on('*', (ev) => this.emitted(ev as SessionEmitted));
     this.actor.start();
     this.engine.onSessionCreated?.(this);

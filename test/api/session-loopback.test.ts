@@ -19,7 +19,7 @@ test('a call: connect, ring, accept, DidStart on both sides, end → DidEnd on b
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => {
       const s = n.sender as Session;
       s.sendRingIndication();
-      setTimeout(() => void s.accept((n.data as { streams: ProbeStream[] }).streams), 50);
+      setTimeout(() => void s.accept((n.data.streams as ProbeStream[])), 50);
     });
     const session = new Session(alice.account, alice.manager.engine);
     const stream = new ProbeStream();
@@ -90,7 +90,7 @@ test('end() while ringing sends CANCEL: DidFail 487 at both sides', async () => 
 test('hold and unhold: re-INVITEs, DidChangeHoldState on both sides, streams told', async () => {
   const [alice, bob] = await pair();
   try {
-    bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept((n.data as { streams: ProbeStream[] }).streams));
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept((n.data.streams as ProbeStream[])));
     const session = new Session(alice.account, alice.manager.engine);
     const stream = new ProbeStream();
     await session.connect(bob.uri, [], [stream]);
@@ -108,6 +108,170 @@ test('hold and unhold: re-INVITEs, DidChangeHoldState on both sides, streams tol
     assert.is((unheld.data as { on_hold: boolean }).on_hold, false);
     assert.ok(stream.calls.includes('hold') && stream.calls.includes('unhold'));
     await session.end();
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+
+async function connected(alice: Party, bob: Party, stream = new ProbeStream()): Promise<[Session, Session]> {
+  const sub = bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept((n.data.streams as ProbeStream[])));
+  const session = new Session(alice.account, alice.manager.engine);
+  const outcome = await session.connect(bob.uri, [], [stream]);
+  sub.unsubscribe();
+  assert.equal(outcome, { started: true });
+  await bob.next('SIPSessionDidStart');
+  return [session, bob.manager.sessions[0]];
+}
+
+test('add_stream: the remote accepts (GotProposal, GotAcceptProposal, DidRenegotiateStreams add on both sides)', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const [ours, theirs] = await connected(alice, bob);
+    bob.center.named('SIPSessionGotProposal').subscribe((n) => {
+      if ((n.data as { originator: string }).originator === 'remote') (n.sender as Session).acceptProposal((n.data.streams as ProbeStream[]));
+    });
+    const mark = alice.notes.length;
+    const extra = new ProbeStream();
+    ours.addStream(extra);
+    assert.is(ours.state, 'sending_proposal');
+    const accepted = await alice.next('SIPSessionGotAcceptProposal', mark);
+    assert.equal((accepted.data as { streams: unknown[] }).streams, [extra]);
+    await alice.next('SIPSessionDidRenegotiateStreams', mark);
+    await bob.next('SIPSessionGotAcceptProposal');
+    assert.is(ours.streams.length, 2);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.is(theirs.streams.length, 2);
+    assert.ok(extra.calls.includes('start 1'), extra.calls.join());
+    assert.is(ours.state, 'connected');
+    await ours.end();
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('add_stream: the remote rejects → GotRejectProposal 488, streams as they were', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const [ours] = await connected(alice, bob);
+    bob.center.named('SIPSessionGotProposal').subscribe((n) => {
+      if ((n.data as { originator: string }).originator === 'remote') (n.sender as Session).rejectProposal(488);
+    });
+    const mark = alice.notes.length;
+    const extra = new ProbeStream();
+    ours.addStream(extra);
+    const rejected = await alice.next('SIPSessionGotRejectProposal', mark);
+    assert.equal({ ...rejected.data, timestamp: 0 }, { timestamp: 0, originator: 'local', code: 488, reason: 'Not Acceptable Here', streams: [extra] });
+    assert.is(ours.streams.length, 1);
+    assert.ok(extra.calls.includes('end'));
+    await ours.end();
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('remove_stream: the stream ends at once and the remote drops it (port 0)', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const first = new ProbeStream();
+    const [ours, theirs] = await connected(alice, bob, first);
+    bob.center.named('SIPSessionGotProposal').subscribe((n) => (n.sender as Session).acceptProposal((n.data.streams as ProbeStream[])));
+    const second = new ProbeStream();
+    ours.addStream(second);
+    await alice.next('SIPSessionGotAcceptProposal');
+    const mark = bob.notes.length;
+    ours.removeStream(first);
+    assert.ok(first.calls.includes('deactivate') && first.calls.includes('end'));
+    const removed = await bob.next('SIPSessionDidRenegotiateStreams', mark);
+    assert.is((removed.data as { action: string }).action, 'remove');
+    assert.is(theirs.streams.length, 1);
+    assert.equal(ours.streams, [second]);
+    await ours.end();
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('glare (§14.1): both sides hold at once → 491 to one or both, each retries after its timer, both end up held', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const [ours, theirs] = await connected(alice, bob);
+    const a = alice.notes.length;
+    const b = bob.notes.length;
+    ours.hold();
+    theirs.hold();
+    await alice.next('SIPSessionDidChangeHoldState', a, 12000);
+    await bob.next('SIPSessionDidChangeHoldState', b, 12000);
+    const codes = [...alice.notes, ...bob.notes]
+      .filter((n) => n.name === 'SIPSessionDidProcessTransaction' && (n.data as { method: string }).method === 'INVITE')
+      .map((n) => (n.data as { code: number }).code);
+    assert.ok(codes.includes(491), `a 491 was exchanged: ${codes}`);
+    await new Promise((r) => setTimeout(r, 4500));
+    assert.ok(ours.streams[0].onHoldByLocal && theirs.streams[0].onHoldByLocal);
+    await ours.end();
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('end() while accepting (R-SES-3): the BYE waits for the ACK; both sides end cleanly', async () => {
+  const [alice, bob] = await pair();
+  try {
+    let theirs: Session | undefined;
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => {
+      theirs = n.sender as Session;
+      void theirs.accept((n.data.streams as ProbeStream[]));
+    });
+    bob.center.named('SIPSessionWillStart').subscribe(() => void theirs!.end());
+    const session = new Session(alice.account, alice.manager.engine);
+    const outcome = await session.connect(bob.uri, [], [new ProbeStream()]);
+    assert.equal(outcome, { started: true });
+    await alice.next('SIPSessionDidEnd');
+    const fail = await bob.next('SIPSessionDidFail');
+    assert.is((fail.data as { originator: string }).originator, 'local');
+    assert.is(theirs!.state, 'terminated');
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('a stream that fails to initialize: the caller fails locally, the callee refuses with 488', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const bad = new ProbeStream();
+    bad.failInitialize = true;
+    const session = new Session(alice.account, alice.manager.engine);
+    const outcome = await session.connect(bob.uri, [], [bad]);
+    assert.equal(outcome, { started: false, originator: 'local', code: 0, reason: '', failure_reason: 'probe refuses to initialize' });
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => {
+      const streams = (n.data.streams as ProbeStream[]);
+      for (const s of streams) s.failInitialize = true;
+      void (n.sender as Session).accept(streams);
+    });
+    const second = new Session(alice.account, alice.manager.engine);
+    const out2 = await second.connect(bob.uri, [], [new ProbeStream()]);
+    assert.equal(out2, { started: false, originator: 'remote', code: 488, reason: 'Not Acceptable Here', failure_reason: '488 Not Acceptable Here' });
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('wrong API use throws SessionError at once', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const session = new Session(alice.account, alice.manager.engine);
+    const isSessionError = (e: unknown) => e instanceof Error && e.name === 'SessionError';
+    assert.throws(() => session.accept([]), isSessionError);
+    assert.throws(() => session.addStream(new ProbeStream()), isSessionError);
+    assert.throws(() => session.connect(bob.uri, [], []), isSessionError);
+    assert.throws(() => session.connect('not a uri', [], [new ProbeStream()]), isSessionError);
   } finally {
     await alice.stop();
     await bob.stop();
