@@ -11,3 +11,4 @@ export * from './application.js';
 export * from './registration.js';
 export * from './session.js';
 export * from './subscription.js';
+export * from './media-stream.js';

@@ -15,3 +15,6 @@ export { AccountManager } from './api/account-manager.js';
 export * from './sdp/index.js';
 export * from './rtp/index.js';
 export * from './audio/index.js';
+export * from './streams/index.js';
+export { Session, SessionError, type SessionAccount, type SessionEngine, type SessionOutcome, type ConnectOptions } from './api/session.js';
+export { SessionManager, type SessionManagerOptions } from './api/session-manager.js';

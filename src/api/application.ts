@@ -15,6 +15,8 @@ import { application as applicationMachine } from '../../machines/application.js
 import { literalTargets, UserAgent } from '../../actors/user-agent.js';
 import { DialogLayer } from '../../actors/dialog-layer.js';
 import { SessionManager } from './session-manager.js';
+import { mediaStreamRegistry } from '../streams/registry.js';
+import { AudioStreamType } from '../streams/audio/index.js';
 import type { AnyAccount } from './account.js';
 import type { SIPRequest } from '../sip/message.js';
 import type { Endpoint, ListenOptions, TransportProtocol } from '../../actors/transport/types.js';
@@ -199,6 +201,9 @@ export class SIPApplication {
         transactions: { timers: { T1: global.sip.timers.t1, T2: global.sip.timers.t2, T4: global.sip.timers.t4 } },
       });
       const dialogs = new DialogLayer(this.uaValue);
+      // The built-in stream types are always there for incoming sessions (§4.4); an application
+      // adds its own to the same registry.
+      mediaStreamRegistry.add(AudioStreamType);
       this.sessionManagerValue = new SessionManager(
         { ua: this.uaValue, dialogs, center: this.notifications, resolve, rtp: { portRange: global.rtp.port_range, timeout: global.rtp.timeout } },
         { accountFor: (request) => this.accountFor(request) },

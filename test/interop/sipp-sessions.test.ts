@@ -1,0 +1,283 @@
+/**
+ * INVITE sessions against sipp on loopback (scenarios in test/fixtures/sipp/call-*.xml, each
+ * with a header saying what it checks): sipstate calling sipp and sipp calling sipstate, with
+ * AudioStreams carrying RTP. A sipp run passes (exit 0) only if every message it expected came
+ * in order, so each test checks both sides: sipp's verdict and sipstate's notifications.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Session } from '../../src/api/session.js';
+import { AudioStream, AudioStreamType } from '../../src/streams/audio/index.js';
+import { WavePlayer } from '../../src/audio/wave-player.js';
+import { dominantFrequency, sineTone } from '../../src/audio/tone.js';
+import { writeWav } from '../../src/audio/wav.js';
+import { makeParty, names, type Party } from '../api/session-harness.js';
+import { requireSipp, runSipp, sippPort, type SippResult } from '../peers/sipp.js';
+
+requireSipp();
+
+let rtpBase = 44000;
+async function party(user = 'alice'): Promise<Party> {
+  rtpBase += 40;
+  return makeParty(user, [AudioStreamType], { rtp: { start: rtpBase, end: rtpBase + 38 } });
+}
+
+function check(r: SippResult, what: string): void {
+  assert.is(r.code, 0, `${what}: sipp failed (exit ${r.code})\n${r.stderr.slice(-1500)}\n${r.stdout.slice(-1500)}`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sipstate-sipp-calls-'));
+const tone = join(dir, 'tone-1000.wav');
+writeFileSync(tone, writeWav({ sampleRate: 8000, channels: 1, samples: sineTone(1000, 3000, 8000) }));
+
+test('sipstate calls sipp (call-uas -rtp_echo): 180, 200, ACK; our tone comes back echoed; DTMF echoed back too; BYE', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas.xml', port, calls: 1, args: ['-mp', String(port + 1000), '-rtp_echo'], timeoutMs: 20000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const stream = new AudioStream();
+    stream.source = new WavePlayer(tone, { loop: true });
+    const frames: Int16Array[] = [];
+    stream.addSink({ sampleRate: 8000, write: (f) => void frames.push(Int16Array.from(f)) });
+    const outcome = await session.connect(`sip:service@127.0.0.1:${port}`, [], [stream]);
+    assert.equal(outcome, { started: true });
+    assert.equal(names(alice).filter((n) => n !== 'SIPSessionDidProcessTransaction'), [
+      'SIPSessionNewOutgoing',
+      'SIPSessionGotProvisionalResponse',
+      'SIPSessionGotRingIndication',
+      'SIPSessionWillStart',
+      'SIPSessionDidStart',
+    ]);
+    assert.is(stream.codec, 'PCMU');
+    assert.is(stream.remoteRtpPortSdp, port + 1000);
+    await new Promise((r) => setTimeout(r, 1200));
+    stream.sendDtmf('5');
+    const dtmf = await alice.next('AudioStreamGotDTMF', 0, 3000);
+    assert.is((dtmf.data as { digit: string }).digit, '5');
+    const heard = new Int16Array(frames.slice(-25).flatMap((f) => [...f]));
+    assert.ok(heard.length >= 8000 * 0.4, `audio came back (${heard.length} samples)`);
+    assert.is(dominantFrequency(heard, 8000, [440, 700, 1000, 1400, 2000]).frequency, 1000);
+    assert.is(stream.remoteRtpPortReceived, port + 1000);
+    await session.end();
+    check(await sipp.done, 'call-uas');
+    assert.equal(names(alice).slice(-3), ['SIPSessionWillEnd', 'SIPSessionDidProcessTransaction', 'SIPSessionDidEnd']);
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('sipp calls sipstate (call-uac): we ring and accept; sipp hangs up → DidEnd remote', async () => {
+  const bob = await party('bob');
+  const port = sippPort();
+  try {
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => {
+      const s = n.sender as Session;
+      s.sendRingIndication();
+      setTimeout(() => void s.accept(n.data.streams), 100);
+    });
+    const sipp = runSipp({ scenario: 'call-uac.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-d', '1000', '-mp', String(port + 1000)], timeoutMs: 20000 });
+    check(await sipp.done, 'call-uac');
+    const end = await bob.next('SIPSessionDidEnd');
+    assert.is((end.data as { originator: string }).originator, 'remote');
+    const started = await bob.next('SIPSessionDidStart');
+    const stream = (started.data as unknown as { streams: AudioStream[] }).streams[0];
+    assert.is(stream.codec, 'PCMU');
+    assert.is(stream.remoteRtpPortSdp, port + 1000);
+  } finally {
+    await bob.stop();
+  }
+});
+
+test('sipp answers 486: DidFail remote 486 "Busy Here"; sipp got its ACK', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-486.xml', port, calls: 1, timeoutMs: 15000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const outcome = await session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]);
+    assert.equal(outcome, { started: false, originator: 'remote', code: 486, reason: 'Busy Here', failure_reason: '486 Busy Here' });
+    check(await sipp.done, 'call-uas-486');
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('3xx: sipp redirects with 302, the session follows the Contact to a second sipp that answers', async () => {
+  const alice = await party();
+  const redirector = sippPort();
+  const target = sippPort();
+  const uas = runSipp({ scenario: 'call-uas.xml', port: target, calls: 1, args: ['-mp', String(target + 1000)], timeoutMs: 20000 });
+  const sipp302 = runSipp({ scenario: 'call-uas-302.xml', port: redirector, calls: 1, args: ['-key', 'redirect_to', `sip:carol@127.0.0.1:${target}`], timeoutMs: 20000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const outcome = await session.connect(`sip:service@127.0.0.1:${redirector}`, [], [new AudioStream()]);
+    assert.equal(outcome, { started: true });
+    check(await sipp302.done, 'call-uas-302');
+    await session.end();
+    check(await uas.done, 'call-uas after the redirect');
+  } finally {
+    sipp302.kill();
+    uas.kill();
+    await alice.stop();
+  }
+});
+
+test('183 with SDP (early media): GotProvisionalResponse 183, the stream starts on the early answer, then 200', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-183.xml', port, calls: 1, args: ['-d', '1500', '-mp', String(port + 1000), '-rtp_echo'], timeoutMs: 20000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const stream = new AudioStream();
+    stream.source = new WavePlayer(tone, { loop: true });
+    let earlyFrames = 0;
+    stream.addSink({ sampleRate: 8000, write: () => void (session.state === 'outgoing' && earlyFrames++) });
+    const outcome = await session.connect(`sip:service@127.0.0.1:${port}`, [], [stream]);
+    assert.equal(outcome, { started: true });
+    const p = alice.notes.find((n) => n.name === 'SIPSessionGotProvisionalResponse');
+    assert.is((p?.data as { code: number }).code, 183);
+    assert.ok(earlyFrames > 10, `early media flowed before the 200 (${earlyFrames} frames)`);
+    await session.end();
+    check(await sipp.done, 'call-uas-183');
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('end() while ringing: CANCEL, 487, ACK (call-uas-ring-forever); DidFail local 487', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-ring-forever.xml', port, calls: 1, timeoutMs: 15000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const done = session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]);
+    await alice.next('SIPSessionGotRingIndication');
+    await session.end();
+    assert.equal(await done, { started: false, originator: 'local', code: 487, reason: 'Request Terminated', failure_reason: 'user_request' });
+    check(await sipp.done, 'call-uas-ring-forever');
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('sipp CANCELs its INVITE while we ring (call-uac-cancel): 487 from us, DidFail remote', async () => {
+  const bob = await party('bob');
+  const port = sippPort();
+  try {
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => (n.sender as Session).sendRingIndication());
+    const sipp = runSipp({ scenario: 'call-uac-cancel.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-d', '300', '-mp', String(port + 1000)], timeoutMs: 15000 });
+    check(await sipp.done, 'call-uac-cancel');
+    const fail = await bob.next('SIPSessionDidFail');
+    assert.equal({ ...fail.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', code: 487, reason: 'Request Terminated', failure_reason: 'user_request' });
+    assert.is(bob.manager.sessions.length, 0);
+  } finally {
+    await bob.stop();
+  }
+});
+
+test('hold and unhold towards sipp (call-uas-reinvite-hold): sendonly then sendrecv re-INVITEs, DidChangeHoldState', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-reinvite-hold.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 20000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const stream = new AudioStream();
+    await session.connect(`sip:service@127.0.0.1:${port}`, [], [stream]);
+    let mark = alice.notes.length;
+    session.hold();
+    const held = await alice.next('SIPSessionDidChangeHoldState', mark);
+    assert.equal({ ...held.data, timestamp: 0 }, { timestamp: 0, originator: 'local', on_hold: true, partial: false });
+    assert.ok(stream.onHoldByLocal);
+    mark = alice.notes.length;
+    session.unhold();
+    const resumed = await alice.next('SIPSessionDidChangeHoldState', mark);
+    assert.is((resumed.data as { on_hold: boolean }).on_hold, false);
+    assert.ok(!stream.onHold);
+    await session.end();
+    check(await sipp.done, 'call-uas-reinvite-hold');
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('sipp puts us on hold and back (call-uas-sends-hold): answered recvonly then sendrecv, hold state remote', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-sends-hold.xml', port, calls: 1, args: ['-d', '500', '-mp', String(port + 1000)], timeoutMs: 20000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const stream = new AudioStream();
+    await session.connect(`sip:service@127.0.0.1:${port}`, [], [stream]);
+    const held = await alice.next('SIPSessionDidChangeHoldState');
+    assert.equal({ ...held.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', on_hold: true, partial: false });
+    const mark = alice.notes.length;
+    const resumed = await alice.next('SIPSessionDidChangeHoldState', mark);
+    assert.equal({ ...resumed.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', on_hold: false, partial: false });
+    await new Promise((r) => setTimeout(r, 200));
+    await session.end();
+    check(await sipp.done, 'call-uas-sends-hold');
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('re-INVITE glare with sipp (call-uas-glare): 491 both ways, sipp retries first, we retry after 2.1–4 s', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-glare.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 25000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    await session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]);
+    const mark = alice.notes.length;
+    session.hold();
+    const held = await alice.next('SIPSessionDidChangeHoldState', mark, 12000);
+    assert.is((held.data as { on_hold: boolean }).on_hold, true);
+    const tx = alice.notes.slice(mark).filter((n) => n.name === 'SIPSessionDidProcessTransaction').map((n) => n.data as { originator: string; method: string; code: number; timestamp: Date });
+    const our491 = tx.find((t) => t.originator === 'local' && t.code === 491);
+    const their491 = tx.find((t) => t.originator === 'remote' && t.code === 491);
+    const ours200 = tx.find((t) => t.originator === 'local' && t.code === 200);
+    assert.ok(our491 && their491 && ours200, JSON.stringify(tx));
+    const wait = ours200!.timestamp.getTime() - our491!.timestamp.getTime();
+    assert.ok(wait >= 2000, `retried ${wait} ms after the 491 (§14.1: 2.1–4 s for the Call-ID owner)`);
+    await session.end();
+    check(await sipp.done, 'call-uas-glare');
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('a re-INVITE without SDP (call-uac-reinvite-no-sdp): our 200 carries an offer, sipp ACKs with the answer', async () => {
+  const bob = await party('bob');
+  const port = sippPort();
+  try {
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
+    const sipp = runSipp({ scenario: 'call-uac-reinvite-no-sdp.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-d', '500', '-mp', String(port + 1000)], timeoutMs: 20000 });
+    check(await sipp.done, 'call-uac-reinvite-no-sdp');
+    await bob.next('SIPSessionDidEnd');
+    const reinvite = bob.notes.filter((n) => n.name === 'SIPSessionDidProcessTransaction' && (n.data as { method: string }).method === 'INVITE');
+    assert.is(reinvite.length, 2);
+  } finally {
+    await bob.stop();
+  }
+});
+
+test.run();
