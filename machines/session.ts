@@ -143,7 +143,8 @@ export type SessionEvent =
   | { type: 'cancelProposal' }
   | { type: 'hold' }
   | { type: 'unhold' }
-  | { type: 'end' }
+  /** end(); `reason` when the runtime ends the session itself (e.g. 'rtp timeout'): DidEnd's end_reason. */
+  | { type: 'end'; reason?: string }
   // ---- from the dialog layer: our INVITE ----
   | { type: 'provisional'; code: number; reason: string; sdp?: boolean }
   | { type: 'answered'; code?: number }
@@ -300,7 +301,9 @@ export const session = setup({
     clearReceived: assign({ received: undefined }),
 
     // outcomes (the data of the final DidFail / DidEnd)
-    endedLocally: assign({ outcome: { originator: 'local', code: 0, reason: '', why: 'user_request' } as SessionOutcome }),
+    endedLocally: assign(({ event }) => ({
+      outcome: { originator: 'local', code: 0, reason: '', why: (event.type === 'end' && event.reason) || 'user_request' } as SessionOutcome,
+    })),
     endedRemotely: assign({ outcome: { originator: 'remote', code: 0, reason: '', why: 'user_request' } as SessionOutcome }),
     cancelledLocally: assign({ outcome: { originator: 'local', code: 487, reason: 'Request Terminated', why: 'user_request' } as SessionOutcome }),
     cancelledRemotely: assign({ outcome: { originator: 'remote', code: 487, reason: 'Request Terminated', why: 'user_request' } as SessionOutcome }),

@@ -387,6 +387,21 @@ export class Session implements MediaStreamHost {
     return id;
   }
 
+  /**
+   * Watch a stream for what ends the session: AudioStreamDidTimeout (no RTP for rtp.timeout
+   * seconds, Middleware API §4.6) ends it with end_reason 'rtp timeout'.
+   */
+  private watch(stream: MediaStream): void {
+    if (this.watched.has(stream)) return;
+    this.watched.add(stream);
+    const sub = this.engine.center.from(stream).subscribe((n) => {
+      if (n.name === 'AudioStreamDidTimeout' && this.state === 'connected') this.actor.send({ type: 'end', reason: 'rtp timeout' });
+    });
+    this.disposers.push(() => sub.unsubscribe());
+  }
+
+  private readonly watched = new Set<MediaStream>();
+
   private objects(ids: readonly string[]): MediaStream[] {
     return ids.map((id) => this.ids.get(id)).filter((s): s is MediaStream => s !== undefined);
   }
@@ -458,6 +473,7 @@ export class Session implements MediaStreamHost {
     let offer: SessionDescription;
     let request: SIPRequest;
     try {
+      for (const s of this.media.streams) this.watch(s);
       await Promise.all(this.media.streams.map((s) => s.initialize(this, 'outgoing')));
       offer = this.media.offer();
       this.media.local = offer;
@@ -606,6 +622,7 @@ export class Session implements MediaStreamHost {
   /** accept(): set the accepted streams up, then let the machine send the 2xx. */
   private async prepareAnswer(streams: readonly MediaStream[]): Promise<void> {
     try {
+      for (const s of streams) this.watch(s);
       await Promise.all(streams.map((s) => s.initialize(this, 'incoming')));
       const offer = this.media.remote;
       this.media.local = offer ? this.media.answer(offer) : this.media.offer();
@@ -784,6 +801,7 @@ export class Session implements MediaStreamHost {
     const proposed = this.proposal ?? [];
     for (const s of proposed) if (!streams.includes(s)) this.media.remove(s);
     try {
+      for (const s of streams) this.watch(s);
       await Promise.all(streams.map((s) => s.initialize(this, 'incoming')));
       this.pendingAnswer = this.media.answer(this.pendingOffer!);
     } catch (e) {
@@ -862,6 +880,7 @@ export class Session implements MediaStreamHost {
     const heldBefore = new Map(this.media.streams.map((s) => [s, s.onHoldByLocal]));
     try {
       if (kind === 'add') {
+        for (const s of streams) this.watch(s);
         await Promise.all(streams.map((s) => s.initialize(this, 'outgoing')));
         this.media.place(streams);
       }

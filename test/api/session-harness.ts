@@ -24,7 +24,7 @@ export interface Party {
   stop(): Promise<void>;
 }
 
-export async function makeParty(user: string, types: MediaStreamType[], options: { protocol?: TransportProtocol; T1?: number; rtp?: { start: number; end: number } } = {}): Promise<Party> {
+export async function makeParty(user: string, types: MediaStreamType[], options: { protocol?: TransportProtocol; T1?: number; rtp?: { start: number; end: number }; rtpTimeout?: number } = {}): Promise<Party> {
   const protocol = options.protocol ?? 'UDP';
   const ua = await UserAgent.start({
     listen: [{ protocol, address: '127.0.0.1', port: 0 }],
@@ -45,7 +45,7 @@ export async function makeParty(user: string, types: MediaStreamType[], options:
     contact: { get: (t?: string) => ua.contact(contactUser, ((t ?? 'udp').toUpperCase() as TransportProtocol)) },
   };
   const manager = new SessionManager(
-    { ua, dialogs, center, rtp: { portRange: options.rtp ?? { start: 42000, end: 42998 }, timeout: 0 } },
+    { ua, dialogs, center, rtp: { portRange: options.rtp ?? { start: 42000, end: 42998 }, timeout: options.rtpTimeout ?? 0 } },
     { accountFor: () => account, registry },
   );
   manager.start();

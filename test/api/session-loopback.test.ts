@@ -278,4 +278,24 @@ test('wrong API use throws SessionError at once', async () => {
   }
 });
 
+test('BYE crossing a re-INVITE: one side holds while the other hangs up; both end, nothing hangs', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const [ours, theirs] = await connected(alice, bob);
+    ours.hold();
+    void theirs.end();
+    const a = await alice.next('SIPSessionDidEnd');
+    const b = await bob.next('SIPSessionDidEnd');
+    assert.is((a.data as { originator: string }).originator, 'remote');
+    assert.is((b.data as { originator: string }).originator, 'local');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.is(ours.state, 'terminated');
+    assert.is(theirs.state, 'terminated');
+    assert.is(alice.manager.sessions.length + bob.manager.sessions.length, 0);
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
 test.run();

@@ -20,9 +20,9 @@ import { requireSipp, runSipp, sippPort, type SippResult } from '../peers/sipp.j
 requireSipp();
 
 let rtpBase = 44000;
-async function party(user = 'alice'): Promise<Party> {
+async function party(user = 'alice', rtpTimeout = 0): Promise<Party> {
   rtpBase += 40;
-  return makeParty(user, [AudioStreamType], { rtp: { start: rtpBase, end: rtpBase + 38 } });
+  return makeParty(user, [AudioStreamType], { rtp: { start: rtpBase, end: rtpBase + 38 }, rtpTimeout });
 }
 
 function check(r: SippResult, what: string): void {
@@ -277,6 +277,26 @@ test('a re-INVITE without SDP (call-uac-reinvite-no-sdp): our 200 carries an off
     assert.is(reinvite.length, 2);
   } finally {
     await bob.stop();
+  }
+});
+
+test('the RTP timeout ends the session: sipp sends no RTP, rtp.timeout 1 s → BYE, DidEnd local "rtp timeout"', async () => {
+  const alice = await party('alice', 1);
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 20000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const started = Date.now();
+    await session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]);
+    const end = await alice.next('SIPSessionDidEnd', 0, 6000);
+    assert.equal({ ...end.data, timestamp: 0 }, { timestamp: 0, originator: 'local', end_reason: 'rtp timeout' });
+    assert.ok(alice.notes.some((n) => n.name === 'AudioStreamDidTimeout'));
+    assert.ok(Date.now() - started >= 900, 'not before the timeout');
+    check(await sipp.done, 'call-uas (BYE after the timeout)');
+  } finally {
+    sipp.kill();
+    await alice.stop();
   }
 });
 
