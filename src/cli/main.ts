@@ -6,6 +6,7 @@ import { runParse } from './parse.js';
 import { runMessage } from './message.js';
 import { runOptions } from './options-command.js';
 import { runRegister } from './register.js';
+import { runAnswer, runCall } from './call.js';
 import { UsageError } from './options.js';
 
 const USAGE = `usage: sipstate <command> [options]
@@ -18,6 +19,12 @@ commands:
   options URI                  ask a peer what it supports (OPTIONS)
   register [--expires S]       register --account, print the registration notifications,
                                refresh until Ctrl-C, then unregister
+  call URI [--play F.wav] [--record OUT.wav] [--dtmf 123#] [--duration S]
+                               place a call with audio, print its notifications, hang up
+                               after the duration (or when the peer does)
+  answer [--play F.wav] [--record OUT.wav] [--max-calls N]
+                               answer calls (many at once) until Ctrl-C or N have ended;
+                               --record gets -2, -3... for later calls
 
 shared options:
   --account URI --password P   identity and digest credentials (or --config FILE, JSON)
@@ -29,7 +36,7 @@ shared options:
 `;
 
 type Command = (args: string[]) => Promise<number>;
-const COMMANDS: Record<string, Command> = { parse: runParse, message: runMessage, options: runOptions, register: runRegister };
+const COMMANDS: Record<string, Command> = { parse: runParse, message: runMessage, options: runOptions, register: runRegister, call: runCall, answer: runAnswer };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
