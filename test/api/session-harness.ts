@@ -24,7 +24,7 @@ export interface Party {
   stop(): Promise<void>;
 }
 
-export async function makeParty(user: string, types: MediaStreamType[], options: { protocol?: TransportProtocol; T1?: number; rtp?: { start: number; end: number }; rtpTimeout?: number } = {}): Promise<Party> {
+export async function makeParty(user: string, types: MediaStreamType[], options: { protocol?: TransportProtocol; T1?: number; rtp?: { start: number; end: number }; rtpTimeout?: number; domain?: string; password?: string; proxy?: SipURI } = {}): Promise<Party> {
   const protocol = options.protocol ?? 'UDP';
   const ua = await UserAgent.start({
     listen: [{ protocol, address: '127.0.0.1', port: 0 }],
@@ -39,8 +39,12 @@ export async function makeParty(user: string, types: MediaStreamType[], options:
   const contactUser = user;
   const account: SessionAccount = {
     id: `${user}@127.0.0.1`,
-    uri: { aor: new SipURI({ user, host: '127.0.0.1', port: ua.endpoints[0].port }), contact: ua.contact(contactUser, protocol) },
-    credentials: { username: user, password: '' },
+    uri: {
+      aor: options.domain ? new SipURI({ user, host: options.domain }) : new SipURI({ user, host: '127.0.0.1', port: ua.endpoints[0].port }),
+      contact: ua.contact(contactUser, protocol),
+    },
+    credentials: { username: user, password: options.password ?? '' },
+    ...(options.proxy ? { outboundProxy: options.proxy } : {}),
     displayName: user[0].toUpperCase() + user.slice(1),
     contact: { get: (t?: string) => ua.contact(contactUser, ((t ?? 'udp').toUpperCase() as TransportProtocol)) },
   };
