@@ -301,9 +301,13 @@ export class UserAgent {
     const now = Date.now();
     const seen = this.recent.get(key);
     if (seen && seen.key !== tx.key && now - seen.at < 32_000) return true;
+    // Insertion order is time order (a re-seen key is moved to the end), so expired entries are
+    // at the front: drop them until the first live one — amortised O(1) per request.
+    this.recent.delete(key);
     this.recent.set(key, { key: tx.key, at: now });
-    if (this.recent.size > 10_000) {
-      for (const [k, v] of this.recent) if (now - v.at >= 32_000) this.recent.delete(k);
+    for (const [k, v] of this.recent) {
+      if (now - v.at < 32_000) break;
+      this.recent.delete(k);
     }
     return false;
   }

@@ -181,7 +181,7 @@ export class Session implements MediaStreamHost {
     const e = engine ?? account.sessionEngine?.();
     if (!e) throw new SessionError('the application is not running: no engine for a session');
     this.engine = e;
-    this.id = `session-${++counter}-${randomToken(6)}`;
+    this.id = `session-${++counter}`;
     this.media = new SessionMedia(() => this);
     this.T1 = e.ua.transactions.timers.T1;
     this.T2 = e.ua.transactions.timers.T2;
