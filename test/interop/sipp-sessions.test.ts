@@ -300,4 +300,27 @@ test('the RTP timeout ends the session: sipp sends no RTP, rtp.timeout 1 s → B
   }
 });
 
+test('ACK never arrives (call-uac-no-ack): the 200 is retransmitted T1, 2·T1... then BYE after 64·T1; DidFail "missing ACK"', async () => {
+  const T1 = 50;
+  rtpBase += 40;
+  const bob = await makeParty('bob', [AudioStreamType], { T1, rtp: { start: rtpBase, end: rtpBase + 38 } });
+  const port = sippPort();
+  try {
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
+    const started = Date.now();
+    const sipp = runSipp({ scenario: 'call-uac-no-ack.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-mp', String(port + 1000)], timeoutMs: 20000, traceMessages: true });
+    const r = await sipp.done;
+    check(r, 'call-uac-no-ack');
+    const fail = await bob.next('SIPSessionDidFail');
+    assert.equal({ ...fail.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', code: 0, reason: '', failure_reason: 'missing ACK' });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 64 * T1, `BYE after 64·T1 (${elapsed} ms)`);
+    // 200s received by sipp: the first and its retransmissions (T1 doubling to T2 = 4·T1 here)
+    const oks = r.messages.split('\n').filter((l) => l.startsWith('SIP/2.0 200 OK')).length;
+    assert.ok(oks >= 10, `the 200 was retransmitted (${oks} seen)`);
+  } finally {
+    await bob.stop();
+  }
+});
+
 test.run();
