@@ -13,6 +13,7 @@ import type { DigestAnswer, DigestClient } from '../src/sip/digest.js';
 import { nextHop } from '../src/sip/request-builder.js';
 import { capabilityHeaders, checkRequest, DEFAULT_CAPABILITIES, mergeKey, type Capabilities } from '../src/sip/uas-checks.js';
 import { isSipURI, SipURI, type URI } from '../src/sip/uri.js';
+import { ownString } from '../src/sip/dialog-state.js';
 
 /** Turns a next-hop URI into the ordered targets to try (RFC 3263 §4; the DNS module provides it). */
 export type Resolver = (uri: URI) => Promise<Endpoint[]>;
@@ -304,7 +305,8 @@ export class UserAgent {
     // Insertion order is time order (a re-seen key is moved to the end), so expired entries are
     // at the front: drop them until the first live one — amortised O(1) per request.
     this.recent.delete(key);
-    this.recent.set(key, { key: tx.key, at: now });
+    // Own copies: the key is cut from the request's text and would keep the whole message alive.
+    this.recent.set(ownString(key), { key: ownString(tx.key), at: now });
     for (const [k, v] of this.recent) {
       if (now - v.at < 32_000) break;
       this.recent.delete(k);

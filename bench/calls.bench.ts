@@ -155,8 +155,13 @@ async function streamVariants(): Promise<[string, MediaStreamType[]][]> {
  * server transactions still alive (RFC 6026 Timer L keeps each 64·T1 after its 2xx), then after
  * they are gone: the session, its dialog and what they keep.
  */
-async function heapPerCall(n: number): Promise<[number, number]> {
+export async function heapPerCall(n: number): Promise<[number, number]> {
   const gc = (globalThis as { gc?: () => void }).gc;
+  // Warm up (JIT, pools, first-use allocations) with short calls on a UAS of its own, then stop
+  // it: nothing of the warm-up is left to be freed during the measurement.
+  const warmUas = await sipstateUas([SignallingOnly]);
+  await runSipp({ scenario: 'uac', port: 17172, target: `127.0.0.1:${warmUas.port}`, calls: 300, rate: 300, args: ['-mp', '19250', ...BUFF], timeoutMs: 30_000 }).done;
+  await warmUas.stop();
   const uas = await sipstateUas([SignallingOnly]);
   gc?.();
   const before = process.memoryUsage().heapUsed;

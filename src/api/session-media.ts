@@ -27,14 +27,15 @@ export interface ReofferAnalysis {
   refused: boolean;
 }
 
+/** Streams whose `start()` was called (the rest get `start`, these get `update`); one WeakSet for all sessions. */
+const started = new WeakSet<MediaStream>();
+
 export class SessionMedia {
   /** Active streams by m= line index. */
   private readonly byIndex = new Map<number, MediaStream>();
   /** The last SDP we sent (offer or answer) and the last we received. */
   local: SessionDescription | undefined;
   remote: SessionDescription | undefined;
-  /** Streams whose `start()` was called (the rest get `start`, these get `update`). */
-  private readonly started = new Set<MediaStream>();
 
   constructor(private readonly host: () => MediaStreamHost) {}
 
@@ -70,7 +71,7 @@ export class SessionMedia {
   remove(stream: MediaStream): void {
     const i = this.indexOf(stream);
     if (i !== undefined) this.byIndex.delete(i);
-    this.started.delete(stream);
+    started.delete(stream);
   }
 
   private lineCount(extra?: SessionDescription): number {
@@ -139,11 +140,11 @@ export class SessionMedia {
     await Promise.all(
       [...this.byIndex.entries()].map(async ([i, s]) => {
         if (!local.media[i] || !remote.media[i] || local.media[i].port === 0 || remote.media[i].port === 0) return;
-        if (this.started.has(s)) {
+        if (started.has(s)) {
           s.update(local, remote, i);
           return;
         }
-        this.started.add(s);
+        started.add(s);
         try {
           await s.start(local, remote, i);
         } catch {

@@ -24,6 +24,7 @@ import { DigestClient } from '../sip/digest.js';
 import { NameAddr, parseNameAddr } from '../sip/headers/name-addr.js';
 import type { SIPRequest, SIPResponse } from '../sip/message.js';
 import { createRequest } from '../sip/request-builder.js';
+import { ownString } from '../sip/dialog-state.js';
 import { parseMessage } from '../sip/parser.js';
 import { cancelFor } from '../sip/requests.js';
 import { randomToken } from '../sip/transaction-keys.js';
@@ -111,6 +112,9 @@ let counter = 0;
 
 /** The Session that runs each session actor (the machine's actions find their runtime here). */
 const byActor = new WeakMap<object, Session>();
+/** The Session each stream belongs to, and the centers whose stream timeouts are watched. */
+const streamOwner = new WeakMap<object, Session>();
+const watchedCenters = new WeakSet<object>();
 
 export class Session implements MediaStreamHost {
   /**
@@ -140,8 +144,8 @@ export class Session implements MediaStreamHost {
   private readonly engine: SessionEngine;
   private readonly actor: ActorRefFrom<typeof sessionMachine>;
   private readonly media: SessionMedia;
-  private readonly ids = new Map<string, MediaStream>();
-  private readonly idOf = new Map<MediaStream, string>();
+  /** Every stream the session has known; a stream's machine id is `<type>-<index here>` (a few per call: an array, not maps). */
+  private readonly known: MediaStream[] = [];
 
   direction: 'incoming' | 'outgoing' | undefined = undefined;
   transport: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | undefined = undefined;
@@ -162,6 +166,9 @@ export class Session implements MediaStreamHost {
   private outgoingInvite: { request: SIPRequest; target: Endpoint } | undefined;
   /** UAS: the initial INVITE's server transaction and our 2xx to it. */
   private inviteTx: ServerTransaction | undefined;
+  /** The initial INVITE's CSeq number: its ACK is recognised by it after inviteTx is released. */
+  private inviteCSeq: number | undefined;
+  private unwatchInviteCancel: (() => void) | undefined;
   private final2xx: SIPResponse | undefined;
   private inviteAnswered = false;
   /** UAS: a remote re-INVITE waiting for our final response. */
@@ -378,32 +385,28 @@ export class Session implements MediaStreamHost {
   // ---- stream ids (the machine sees ids; notifications carry the objects) ---------------------
 
   private streamId(s: MediaStream): string {
-    let id = this.idOf.get(s);
-    if (!id) {
-      id = `${s.type}-${this.idOf.size}`;
-      this.idOf.set(s, id);
-      this.ids.set(id, s);
-    }
-    return id;
+    let i = this.known.indexOf(s);
+    if (i < 0) i = this.known.push(s) - 1;
+    return `${s.type}-${i}`;
   }
 
   /**
    * Watch a stream for what ends the session: AudioStreamDidTimeout (no RTP for rtp.timeout
-   * seconds, Middleware API §4.6) ends it with end_reason 'rtp timeout'.
+   * seconds, Middleware API §4.6) ends it with end_reason 'rtp timeout'. One subscription per
+   * notification center serves every session (a subscription per stream would cost each call).
    */
   private watch(stream: MediaStream): void {
-    if (this.watched.has(stream)) return;
-    this.watched.add(stream);
-    const sub = this.engine.center.from(stream).subscribe((n) => {
-      if (n.name === 'AudioStreamDidTimeout' && this.state === 'connected') this.actor.send({ type: 'end', reason: 'rtp timeout' });
+    streamOwner.set(stream, this);
+    if (watchedCenters.has(this.engine.center)) return;
+    watchedCenters.add(this.engine.center);
+    this.engine.center.named('AudioStreamDidTimeout').subscribe((n) => {
+      const owner = streamOwner.get(n.sender);
+      if (owner?.state === 'connected') owner.actor.send({ type: 'end', reason: 'rtp timeout' });
     });
-    this.disposers.push(() => sub.unsubscribe());
   }
 
-  private readonly watched = new Set<MediaStream>();
-
   private objects(ids: readonly string[]): MediaStream[] {
-    return ids.map((id) => this.ids.get(id)).filter((s): s is MediaStream => s !== undefined);
+    return ids.map((id) => this.known[Number(id.slice(id.lastIndexOf('-') + 1))]).filter((s): s is MediaStream => s !== undefined);
   }
 
   // ---- notifications --------------------------------------------------------------------------
@@ -605,17 +608,22 @@ export class Session implements MediaStreamHost {
     const req = tx.request;
     this.direction = 'incoming';
     this.inviteTx = tx;
+    this.inviteCSeq = req.cseq?.seq;
     this.transport = (tx.inbound.local.protocol.toLowerCase()) as Session['transport'];
-    this.remoteParty = req.from;
-    this.localParty = new NameAddr({ uri: req.to!.uri, displayName: req.to!.displayName, params: { tag: tx.toTag } });
-    this.remoteUserAgent = req.get('User-Agent');
-    this.subject = req.get('Subject');
+    // Copies, not slices of the INVITE's text (see ownString): a session may last for hours.
+    this.remoteParty = parseNameAddr(ownString(req.get('From') ?? ''), 'From');
+    this.localParty = new NameAddr({ uri: parseURI(ownString(req.to!.uri.toString())), displayName: req.to!.displayName, params: { tag: tx.toTag } });
+    const ua = req.get('User-Agent');
+    const subject = req.get('Subject');
+    this.remoteUserAgent = ua === undefined ? undefined : ownString(ua);
+    this.subject = subject === undefined ? undefined : ownString(subject);
     this.media.remote = offer;
     this.offerInResponse = offer === undefined;
     streams.forEach((s, i) => {
       if (s) this.media.placeAt(i, s);
     });
-    this.disposers.push(this.engine.ua.watchCancel(tx, () => this.actor.send({ type: 'cancel' })));
+    this.unwatchInviteCancel = this.engine.ua.watchCancel(tx, () => this.actor.send({ type: 'cancel' }));
+    this.disposers.push(() => this.unwatchInviteCancel?.());
     this.actor.send({ type: 'incoming', streams: streams.filter((s): s is MediaStream => s !== undefined).map((s) => this.streamId(s)) });
   }
 
@@ -851,13 +859,19 @@ export class Session implements MediaStreamHost {
       }
       return;
     }
-    if (this.inviteTx && seq === this.inviteTx.request.cseq?.seq) {
+    if (this.inviteCSeq !== undefined && seq === this.inviteCSeq) {
       if (this.offerInResponse) {
         this.offerInResponse = false;
         this.takeAnswerFrom(ack);
       }
       if (this.state === 'accepting' && this.final2xx) this.processed('remote', 'INVITE', this.final2xx, true);
       this.actor.send({ type: 'ack' });
+      // The INVITE transaction is done with (§13.3.1.4: retransmissions cease with the ACK): a
+      // long call must not keep its request, our 2xx and the transaction actor alive.
+      this.unwatchInviteCancel?.();
+      this.unwatchInviteCancel = undefined;
+      this.inviteTx = undefined;
+      this.final2xx = undefined;
     }
   }
 
@@ -952,7 +966,7 @@ export class Session implements MediaStreamHost {
   private finish(): void {
     this.stopReinviteRetransmit();
     for (const d of this.disposers.splice(0)) d();
-    const streams = [...new Set([...this.media.streams, ...(this.proposal ?? []), ...this.ids.values()])];
+    const streams = [...new Set([...this.media.streams, ...(this.proposal ?? []), ...this.known])];
     for (const s of streams) {
       try {
         s.deactivate();

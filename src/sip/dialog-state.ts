@@ -132,13 +132,22 @@ function isSecure(request: SIPRequest, overTls: boolean): boolean {
  * `overTls`: the request was sent over TLS; `secure` is that and a SIPS Request-URI. A response
  * without Contact (some 1xx) leaves the Request-URI as the remote target until a 2xx brings one.
  */
+/**
+ * A copy of `s` that does not keep the message it was cut from alive: V8 represents substrings
+ * of the received message as slices of it, so a dialog that lasts an hour would otherwise hold
+ * its INVITE's whole text.
+ */
+export function ownString(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 export function uacDialogState(request: SIPRequest, response: SIPResponse, overTls = false): DialogState {
   const from = required(request.from, 'the request has no From');
   const to = required(request.to, 'the request has no To');
   return {
-    callId: required(request.callId, 'the request has no Call-ID'),
-    localTag: required(from.tag, 'the request has no From tag'),
-    remoteTag: response.to?.tag ?? '',
+    callId: ownString(required(request.callId, 'the request has no Call-ID')),
+    localTag: ownString(required(from.tag, 'the request has no From tag')),
+    remoteTag: ownString(response.to?.tag ?? ''),
     localSeq: required(request.cseq, 'the request has no CSeq').seq,
     remoteSeq: undefined,
     localUri: addressText(from),
@@ -173,9 +182,9 @@ export function uasDialogState(request: SIPRequest, response: SIPResponse, overT
   const from = required(request.from, 'the request has no From');
   const to = required(request.to, 'the request has no To');
   return {
-    callId: required(request.callId, 'the request has no Call-ID'),
-    localTag: required(response.to?.tag, 'the response has no To tag'),
-    remoteTag: from.tag ?? '',
+    callId: ownString(required(request.callId, 'the request has no Call-ID')),
+    localTag: ownString(required(response.to?.tag, 'the response has no To tag')),
+    remoteTag: ownString(from.tag ?? ''),
     localSeq: initialLocalSeq,
     remoteSeq: required(request.cseq, 'the request has no CSeq').seq,
     localUri: addressText(to),
