@@ -298,4 +298,60 @@ test('BYE crossing a re-INVITE: one side holds while the other hangs up; both en
   }
 });
 
+test('hold() before the call is up is sent as soon as it is: a re-INVITE right after DidStart', async () => {
+  const [alice, bob] = await pair();
+  try {
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
+    const session = new Session(alice.account, alice.manager.engine);
+    session.hold();
+    const stream = new ProbeStream();
+    await session.connect(bob.uri, [], [stream]);
+    const held = await alice.next('SIPSessionDidChangeHoldState');
+    assert.is((held.data as { on_hold: boolean }).on_hold, true);
+    assert.ok(stream.onHoldByLocal);
+    await session.end();
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('attributes: direction, transport, identities, times, remote user agent; identities cleared at the end', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const [ours, theirs] = await connected(alice, bob);
+    assert.is(ours.direction, 'outgoing');
+    assert.is(theirs.direction, 'incoming');
+    assert.is(ours.transport, 'udp');
+    assert.is(theirs.transport, 'udp');
+    assert.ok(ours.startTime instanceof Date && ours.stopTime === undefined);
+    assert.match(ours.remoteIdentity!.uri.toString(), /^sip:bob@/);
+    assert.match(theirs.remoteIdentity!.uri.toString(), /^sip:alice@/);
+    assert.is(theirs.remoteIdentity!.displayName, 'Alice');
+    assert.match(ours.remoteUserAgent ?? '', /sipstate/);
+    assert.match(theirs.remoteUserAgent ?? '', /sipstate/);
+    assert.is(ours.proposedStreams, undefined);
+    await ours.end();
+    assert.ok(ours.stopTime instanceof Date);
+    assert.is(ours.remoteIdentity, undefined);
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('SessionManager.stop() ends every live session with a BYE (the application is stopping)', async () => {
+  const [alice, bob] = await pair();
+  try {
+    await connected(alice, bob);
+    await bob.manager.stop(2000);
+    const end = await alice.next('SIPSessionDidEnd');
+    assert.is((end.data as { originator: string }).originator, 'remote');
+    assert.is(bob.manager.sessions.length, 0);
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
 test.run();
