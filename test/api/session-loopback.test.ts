@@ -332,7 +332,7 @@ test('attributes: direction, transport, identities, times, remote user agent; id
     assert.match(theirs.remoteUserAgent ?? '', /sipstate/);
     assert.is(ours.proposedStreams, undefined);
     await ours.end();
-    assert.ok(ours.stopTime instanceof Date);
+    assert.ok((ours.stopTime as Date | undefined) instanceof Date);
     assert.is(ours.remoteIdentity, undefined);
   } finally {
     await alice.stop();
