@@ -18,6 +18,7 @@ import {
   type DialogState,
   type InDialogRequestOptions,
 } from '../src/sip/dialog-state.js';
+import { inspectionHub } from './inspection.js';
 import type { ServerTransaction } from './transaction-layer.js';
 import type { Authorizer, SendResult, UserAgent } from './user-agent.js';
 import type { Clock } from './transaction-layer.js';
@@ -107,7 +108,9 @@ export class DialogLayer {
           if (r?.tx) r.tx.respond(r.tx.reply(500, 'Server Internal Error', [['Retry-After', '1']]));
         },
         terminate: ({ context }) => {
+          const r = rec(context);
           this.dialogs.delete(dialogId(context));
+          if (r) inspectionHub.unregister(r.actor);
         },
       },
     });
@@ -152,9 +155,10 @@ export class DialogLayer {
 
   private create(state: DialogState, side: 'uac' | 'uas', confirmed: boolean): Rec {
     const id = dialogId(state);
-    const actor = createActor(this.logic, { id: `dialog:${id}`, input: { state, side, usages: [INVITE_USAGE] }, ...(this.options.clock ? { clock: this.options.clock } : {}) });
+    const actor = createActor(this.logic, { id: `dialog:${id}`, input: { state, side, usages: [INVITE_USAGE] }, ...(this.options.clock ? { clock: this.options.clock } : {}), ...inspectionHub.options });
     const r: Rec = { id, actor, tx: undefined, handler: undefined, ackHandler: undefined };
     this.dialogs.set(id, r);
+    inspectionHub.register(actor, { id: actor.id, kind: this.logic.id });
     actor.start();
     if (confirmed) actor.send({ type: 'confirm' });
     return r;
@@ -326,7 +330,10 @@ export class DialogLayer {
 
   /** End every dialog (the owner is stopping). */
   stop(): void {
-    for (const r of [...this.dialogs.values()]) r.actor.stop();
+    for (const r of [...this.dialogs.values()]) {
+      r.actor.stop();
+      inspectionHub.unregister(r.actor);
+    }
     this.dialogs.clear();
   }
 }

@@ -16,6 +16,7 @@ import { registrationResponse } from '../src/sip/registration-response.js';
 import { createRequest } from '../src/sip/request-builder.js';
 import { randomToken } from '../src/sip/transaction-keys.js';
 import { SipURI } from '../src/sip/uri.js';
+import { inspectionHub } from './inspection.js';
 import type { Clock } from './transaction-layer.js';
 import type { Endpoint, TLSSettings } from './transport/types.js';
 import { digestAuthorizer, type UserAgent } from './user-agent.js';
@@ -106,7 +107,9 @@ export class RegistrationRunner {
         T1: this.o.ua.transactions.timers.T1,
       },
       ...(this.o.clock ? { clock: this.o.clock } : {}),
+      ...inspectionHub.options,
     });
+    inspectionHub.register(actor, { id: actor.id, kind: logic.id });
     actor.on('*', (e) => this.forward(e));
     // A registration over a connection lives as long as the connection: when the registrar's
     // side of the flow closes (not by us), register again at once (RFC 5626 §4.4.1's reasoning;
@@ -117,7 +120,7 @@ export class RegistrationRunner {
       const r = ev.connection.remote;
       if (r.protocol === c.protocol && r.port === c.port && r.address === c.address) this.actor?.send({ type: 'transportLost' });
     });
-    this.ended = new Promise((resolve) => actor.subscribe({ complete: () => resolve(), error: () => resolve() }));
+    this.ended = new Promise<void>((resolve) => actor.subscribe({ complete: () => resolve(), error: () => resolve() })).then(() => inspectionHub.unregister(actor));
     this.actor = actor;
     actor.start();
     actor.send({ type: 'start' });

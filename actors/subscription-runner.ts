@@ -14,6 +14,7 @@ import { responseFields } from '../src/sip/registration-response.js';
 import { createRequest } from '../src/sip/request-builder.js';
 import { randomToken } from '../src/sip/transaction-keys.js';
 import type { SipURI } from '../src/sip/uri.js';
+import { inspectionHub } from './inspection.js';
 import type { ServerTransaction, Clock } from './transaction-layer.js';
 import type { Endpoint, TLSSettings } from './transport/types.js';
 import { digestAuthorizer, type Authorizer, type UserAgent } from './user-agent.js';
@@ -79,9 +80,11 @@ export class SubscriptionRunner {
       id: `subscription:${this.o.event}:${this.o.resource.toString()}`,
       input: { id: this.o.resource.toString(), event: this.o.event, expires: this.o.expires, retry: this.o.retry ?? { min: 5, max: 300 }, T1: this.o.ua.transactions.timers.T1, seed: Math.floor(Math.random() * 0xffffffff) },
       ...(this.o.clock ? { clock: this.o.clock } : {}),
+      ...inspectionHub.options,
     });
+    inspectionHub.register(actor, { id: actor.id, kind: logic.id });
     actor.on('*', (e) => this.o.onEmitted(e, this));
-    this.ended = new Promise((resolve) => actor.subscribe({ complete: () => resolve(), error: () => resolve() }));
+    this.ended = new Promise<void>((resolve) => actor.subscribe({ complete: () => resolve(), error: () => resolve() })).then(() => inspectionHub.unregister(actor));
     this.actor = actor;
     actor.start();
     actor.send({ type: 'start' });

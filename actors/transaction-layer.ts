@@ -21,6 +21,7 @@ import { defaultTimers, type TimerSettings } from '../machines/transaction-timer
 import { Via } from '../src/sip/headers/via.js';
 import { SIPRequest, SIPResponse } from '../src/sip/message.js';
 import { ackForNon2xx } from '../src/sip/requests.js';
+import { inspectionHub } from './inspection.js';
 import { cancelTargetKey, clientKey, newBranch, randomToken, responseKey, serverKey } from '../src/sip/transaction-keys.js';
 import type { Endpoint, Inbound, TLSSettings, TransportProtocol } from './transport/types.js';
 
@@ -170,6 +171,7 @@ export class TransactionLayer {
         const r = client(context.id);
         if (!r) return;
         this.clients.delete(context.id);
+        inspectionHub.unregister(r.actor);
         r.handlers.onTerminated?.(r);
       },
     };
@@ -227,6 +229,7 @@ export class TransactionLayer {
         const r = server(context.id);
         if (!r) return;
         this.servers.delete(context.id);
+        inspectionHub.unregister(r.actor);
         this.settle(r);
       },
     };
@@ -286,8 +289,10 @@ export class TransactionLayer {
       id: key,
       input: { id: key, request, reliable: RELIABLE[dest.protocol], timers: this.timers },
       ...this.actorOptions,
+      ...(this.actorOptions.inspect ? undefined : inspectionHub.options),
     });
     this.clients.set(key, record);
+    inspectionHub.register(record.actor, { id: key, owner: this.options.owner, kind: logic.id });
     record.actor.start();
     return record;
   }
@@ -359,8 +364,10 @@ export class TransactionLayer {
       id: key,
       input: { id: key, request, reliable: RELIABLE[inbound.source.protocol], timers: this.timers },
       ...this.actorOptions,
+      ...(this.actorOptions.inspect ? undefined : inspectionHub.options),
     });
     this.servers.set(key, record);
+    inspectionHub.register(record.actor, { id: key, owner: this.options.owner, kind: logic.id });
     this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
     record.actor.start();
     return record;
@@ -443,8 +450,14 @@ export class TransactionLayer {
 
   /** Stop every transaction (the owner is stopping). */
   stop(): void {
-    for (const r of this.clients.values()) r.actor.stop();
-    for (const r of this.servers.values()) r.actor.stop();
+    for (const r of this.clients.values()) {
+      r.actor.stop();
+      inspectionHub.unregister(r.actor);
+    }
+    for (const r of this.servers.values()) {
+      r.actor.stop();
+      inspectionHub.unregister(r.actor);
+    }
     this.clients.clear();
     this.servers.clear();
     this.perSource.clear();

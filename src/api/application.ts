@@ -14,6 +14,7 @@ import { createActor, type ActorRefFrom } from 'xstate';
 import { application as applicationMachine } from '../../machines/application.js';
 import { literalTargets, UserAgent } from '../../actors/user-agent.js';
 import { DialogLayer } from '../../actors/dialog-layer.js';
+import { inspectionHub } from '../../actors/inspection.js';
 import { SessionManager } from './session-manager.js';
 import { mediaStreamRegistry } from '../streams/registry.js';
 import { AudioStreamType } from '../streams/audio/index.js';
@@ -81,7 +82,9 @@ export class SIPApplication {
         abandonComponents: () => void setImmediate(() => this.abandonComponents()),
       },
     });
-    this.actor = createActor(logic, { id: 'application', input: { shutdownGrace: options.shutdownGrace ?? 5000 } });
+    this.actor = createActor(logic, { id: 'application', input: { shutdownGrace: options.shutdownGrace ?? 5000 }, ...inspectionHub.options });
+    // The application's actor lives as long as the process (a singleton): never unregistered.
+    inspectionHub.register(this.actor, { id: 'application', kind: logic.id });
     this.actor.on('*', (e) => this.emitted(e));
     this.actor.start();
   }
@@ -107,6 +110,22 @@ export class SIPApplication {
   get configuration(): ConfigurationManager | undefined {
     return this.configurationValue;
   }
+
+  /**
+   * Open the live visualizer: a local server (127.0.0.1 unless `host` says otherwise) serving the
+   * page and streaming every actor's inspection events over WebSocket, secrets redacted. Resolves
+   * with its URL; it closes with the application. Inspection costs nothing until a page connects.
+   */
+  async inspect(options: { port?: number; host?: string } = {}): Promise<string> {
+    if (this.visualizer) return this.visualizer.url;
+    // The server (http, ws, the page) loads only when asked for.
+    const { startVisualizer } = await import('../../visualizer/server.js');
+    const server = await startVisualizer(inspectionHub, options);
+    this.visualizer = server;
+    return server.url;
+  }
+
+  private visualizer: { url: string; close(): Promise<void> } | undefined;
 
   /** Middleware API §4.1: started and stopped with the application. */
   get sessionManager(): SessionManager | undefined {
@@ -233,6 +252,8 @@ export class SIPApplication {
       await this.uaValue?.close().catch(() => {});
       this.uaValue = undefined;
       this.dns?.stop();
+      await this.visualizer?.close().catch(() => {});
+      this.visualizer = undefined;
       this.actor.send({ type: 'ended' });
     }
   }

@@ -17,6 +17,7 @@
 import { createActor, type ActorRefFrom } from 'xstate';
 import { session as sessionMachine, sessionState, type SessionEmitted, type SessionState } from '../../machines/session.js';
 import type { Dialog, DialogLayer } from '../../actors/dialog-layer.js';
+import { inspectionHub } from '../../actors/inspection.js';
 import type { ServerTransaction } from '../../actors/transaction-layer.js';
 import { digestAuthorizer, type UserAgent } from '../../actors/user-agent.js';
 import type { Endpoint, TLSSettings } from '../../actors/transport/types.js';
@@ -192,8 +193,9 @@ export class Session implements MediaStreamHost {
     this.media = new SessionMedia(() => this);
     this.T1 = e.ua.transactions.timers.T1;
     this.T2 = e.ua.transactions.timers.T2;
-    this.actor = createActor(Session.logic, { id: this.id, input: { id: this.id, T1: this.T1, T2: this.T2, seed: (Math.random() * 2 ** 32) >>> 0 } });
+    this.actor = createActor(Session.logic, { id: this.id, input: { id: this.id, T1: this.T1, T2: this.T2, seed: (Math.random() * 2 ** 32) >>> 0 }, ...inspectionHub.options });
     byActor.set(this.actor, this);
+    inspectionHub.register(this.actor, { id: this.id, kind: Session.logic.id });
     this.actor.on('*', (ev) => this.emitted(ev as SessionEmitted));
     this.actor.start();
     this.engine.onSessionCreated?.(this);
@@ -983,6 +985,7 @@ export class Session implements MediaStreamHost {
     if (this.dialog && this.dialog.status !== 'terminated' && this.state !== 'terminating') this.engine.dialogs.terminate(this.dialog);
     setImmediate(() => {
       this.actor.stop();
+      inspectionHub.unregister(this.actor);
       this.engine.onSessionEnded?.(this);
     });
   }

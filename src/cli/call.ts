@@ -191,6 +191,7 @@ async function startApplication(shared: SharedOptions, register: boolean): Promi
   if (shared.json) center.notifications$.subscribe((n) => process.stdout.write(JSON.stringify(jsonOf(n)) + '\n'));
   await app.start(storage);
   for (const e of app.engine?.endpoints ?? []) process.stderr.write(`listening on ${e.protocol.toLowerCase()}:${e.address}:${e.port}\n`);
+  if (shared.inspect !== undefined) process.stderr.write(`visualizer: ${await app.inspect({ port: shared.inspect })}\n`);
   const account = id ? app.accountManager.getAccount(id) : app.accountManager.defaultAccount;
   if (!account) {
     await app.stop();

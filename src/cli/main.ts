@@ -7,11 +7,15 @@ import { runMessage } from './message.js';
 import { runOptions } from './options-command.js';
 import { runRegister } from './register.js';
 import { runAnswer, runCall } from './call.js';
+import { runDemo } from './demo.js';
 import { UsageError } from './options.js';
 
 const USAGE = `usage: sipstate <command> [options]
 
 commands:
+  demo [--keep] [--inspect [PORT]]
+                               a scripted call between two local accounts (tone, DTMF,
+                               hold, resume, end) with its notifications and a summary
   parse [--stream] [FILE...]   parse SIP messages (standard input when no FILE) and print
                                one JSON object per message; exit 1 if any was refused
   message [URI TEXT]           send a MESSAGE (exit 0 on 2xx), or with no URI print the
@@ -36,7 +40,7 @@ shared options:
 `;
 
 type Command = (args: string[]) => Promise<number>;
-const COMMANDS: Record<string, Command> = { parse: runParse, message: runMessage, options: runOptions, register: runRegister, call: runCall, answer: runAnswer };
+const COMMANDS: Record<string, Command> = { parse: runParse, message: runMessage, options: runOptions, register: runRegister, call: runCall, answer: runAnswer, demo: runDemo };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

@@ -64,7 +64,9 @@ export function parseArgs<E extends Record<string, string | boolean | string[] |
       values[name] = true;
       continue;
     }
-    let value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    // --inspect may be followed by another option rather than a port.
+    const standsAlone = eq < 0 && name === 'inspect' && (args[i + 1] === undefined || args[i + 1].startsWith('--'));
+    let value = eq >= 0 ? a.slice(eq + 1) : standsAlone ? undefined : args[++i];
     if (value === undefined) {
       // --inspect may stand alone: the default port.
       if (name === 'inspect') value = '0';

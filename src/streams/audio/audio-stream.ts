@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Actor, createActor } from 'xstate';
+import { inspectionHub } from '../../../actors/inspection.js';
 import { type HoldChange, type MediaStreamEmitted, type MediaStreamState, mediaStream, mediaStreamState } from '../../../machines/media-stream.js';
 import type { NotificationCenter } from '../../api/notification-center.js';
 import { NARROWBAND_RATE, type AudioSink, type AudioSource } from '../../audio/port.js';
@@ -313,7 +314,8 @@ export class AudioStream implements MediaStream {
       },
     });
     this.initializing = deferred();
-    const actor = createActor(logic, { id: this.id, input: { id: this.id, localHold: this.holdBeforeInitialize } });
+    const actor = createActor(logic, { id: this.id, input: { id: this.id, localHold: this.holdBeforeInitialize }, ...inspectionHub.options });
+    inspectionHub.register(actor, { id: this.id, owner: session.id, kind: logic.id });
     this.machine = actor;
     actor.on('*', (e) => this.relay(e));
     actor.start();
@@ -563,7 +565,11 @@ export class AudioStream implements MediaStream {
         center?.post(e.type, this, e.error !== undefined ? { error: e.error } : {});
         this.ending?.resolve();
         // No actor outlives its stream (design: owners stop what they own).
-        queueMicrotask(() => this.machine?.stop());
+        queueMicrotask(() => {
+          if (!this.machine) return;
+          this.machine.stop();
+          inspectionHub.unregister(this.machine);
+        });
         break;
     }
   }
