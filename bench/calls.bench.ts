@@ -19,6 +19,9 @@ import type { MediaStream, MediaStreamType } from '../src/streams/media-stream.j
 import { SipURI } from '../src/sip/uri.js';
 import type { MediaDescription } from '../src/sdp/session-description.js';
 import { runSipp, sippAvailable } from '../test/peers/sipp.js';
+import { WebSocket } from 'ws';
+import { inspectionHub } from '../actors/inspection.js';
+import { startVisualizer } from '../visualizer/server.js';
 
 const RATES = [500, 1000, 2000, 3000, 4000, 6000, 8000, 12000];
 const SECONDS = 4;
@@ -130,6 +133,22 @@ async function rates(): Promise<void> {
     const best = await ladder(`sipp uac -> sipstate (${label})`, ours.port, 17164);
     await ours.stop();
     results.push([label, best?.achieved ?? 0]);
+  }
+  // The same with the visualizer attached: a page (a WebSocket client) receives every actor's
+  // inspection events while the calls run.
+  {
+    const viz = await startVisualizer(inspectionHub, { port: 0 });
+    const ws = new WebSocket(`ws://127.0.0.1:${viz.port}/events`);
+    let received = 0;
+    ws.on('message', (d: Buffer) => (received += d.length));
+    await new Promise((r) => ws.once('open', r));
+    const ours = await sipstateUas([SignallingOnly]);
+    const best = await ladder('sipp uac -> sipstate (visualizer on)', ours.port, 17164);
+    await ours.stop();
+    ws.close();
+    await viz.close();
+    results.push(['signalling, visualizer attached', best?.achieved ?? 0]);
+    console.log(`  (the page received ${(received / 1e6).toFixed(1)} MB of inspection events)`);
   }
   const b = sippBest?.achieved ?? 0;
   for (const [label, a] of results) {

@@ -4,7 +4,7 @@
  * loopback, and a scripted call from alice to bob: ringing, answer, a generated 1 kHz tone from
  * alice whose frequency is measured in what bob receives, DTMF 1 2 3 #, hold and resume, end.
  * Every notification is printed as it happens, then a one-screen summary; exit 0 when every check
- * passed. `--inspect` opens the live visualizer (its URL is printed); `--keep` leaves the
+ * passed. The live visualizer is opened (its URL is printed; `--inspect PORT` picks the port); `--keep` leaves the
  * application running afterwards until Ctrl-C, for the browser; `--delay S` waits before the call
  * (time to open the page).
  */
@@ -48,7 +48,8 @@ export async function runDemo(args: string[]): Promise<number> {
   if (positional.length) throw new UsageError('usage: sipstate demo [--keep] [--inspect [PORT]] [--delay SECONDS]');
   const delay = extra.delay === undefined ? 0 : Number(extra.delay);
   if (!(delay >= 0 && delay <= 3600)) throw new UsageError('--delay: seconds to wait before the call');
-  const inspectPort = shared.inspect;
+  // The visualizer is always on (it costs nothing until a page connects): --inspect picks the port.
+  const inspectPort = shared.inspect ?? 0;
   const center = new NotificationCenter();
   const app = new SIPApplication({ notifications: center, shutdownGrace: 2000 });
   const storage = new MemoryStorage({
@@ -75,10 +76,8 @@ export async function runDemo(args: string[]): Promise<number> {
 
   await app.start(storage);
   const port = app.engine!.endpoints[0].port;
-  if (inspectPort !== undefined) {
-    const url = await app.inspect({ port: inspectPort });
-    process.stdout.write(`visualizer: ${url}\n`);
-  }
+  const url = await app.inspect({ port: inspectPort });
+  process.stdout.write(`visualizer: ${url}  (open it to watch every actor; --delay S gives you time, --keep keeps it open)\n`);
   const alice = app.accountManager.getAccount('alice@127.0.0.1') as AnyAccount;
   if (delay) {
     process.stdout.write(`waiting ${delay} s before the call (--delay)\n`);
