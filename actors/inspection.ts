@@ -53,7 +53,7 @@ interface Entry {
   /** The id asked for at registration; `id` once announced (made printable and unique). */
   readonly wanted: string;
   id: string | undefined;
-  readonly owner: string | null;
+  owner: string | null;
   readonly kind: string | undefined;
   /** Unregistered while followed: waiting for its last snapshot. */
   leaving: boolean;
@@ -123,6 +123,18 @@ export class InspectionHub {
       this.follow(entry);
       this.emit(this.actorMessage(entry));
     } else if (this.entries.size >= this.sweepAt) this.sweep();
+  }
+
+  /**
+   * Give a registered actor its logical owner after the fact: the dialog layer creates dialogs
+   * and the transaction layer transactions before the session that owns them is known. Listeners
+   * get the actor again with its new owner (the page moves it under the owner).
+   */
+  adopt(actor: AnyActorRef, owner: string): void {
+    const entry = this.entries.get(actor);
+    if (!entry || entry.owner === owner) return;
+    entry.owner = owner;
+    if (this.listeners.size && entry.id !== undefined && !entry.gone) this.emit(this.actorMessage(entry));
   }
 
   /** The owner stopped or forgot the actor (safe to call twice, or for an actor never registered). */

@@ -162,7 +162,17 @@ export class Session implements MediaStreamHost {
   private ended: (() => void)[] = [];
 
   // ---- SIP state ----
-  private dialog: Dialog | undefined;
+  private dialogValue: Dialog | undefined;
+
+  /** Our dialog (set when it exists); the inspector shows it under this session. */
+  private get dialog(): Dialog | undefined {
+    return this.dialogValue;
+  }
+
+  private set dialog(d: Dialog | undefined) {
+    this.dialogValue = d;
+    if (d) inspectionHub.adopt(d.actor, this.id);
+  }
   /** UAC: our INVITE (or re-INVITE) in progress as sent, and where, for a CANCEL (§9.1). */
   private outgoingInvite: { request: SIPRequest; target: Endpoint } | undefined;
   /** UAS: the initial INVITE's server transaction and our 2xx to it. */
@@ -610,6 +620,7 @@ export class Session implements MediaStreamHost {
     const req = tx.request;
     this.direction = 'incoming';
     this.inviteTx = tx;
+    inspectionHub.adopt(tx.actor, this.id);
     this.inviteCSeq = req.cseq?.seq;
     this.transport = (tx.inbound.local.protocol.toLowerCase()) as Session['transport'];
     // Copies, not slices of the INVITE's text (see ownString): a session may last for hours.
@@ -714,6 +725,7 @@ export class Session implements MediaStreamHost {
   /** A request in our dialog (§12.2.2): BYE, re-INVITE, or something we answer ourselves. */
   private inDialog(tx: ServerTransaction): void {
     const req = tx.request;
+    inspectionHub.adopt(tx.actor, this.id);
     this.dispatching = tx;
     try {
       switch (req.method) {

@@ -258,8 +258,9 @@ test('a real call: session, dialog and transaction actors with definitions, orde
     const actors = of(msgs, 'actor');
     const kinds = (kind: string) => actors.filter((m) => m.kind === kind);
     // Both sessions, both dialogs, and the INVITE / BYE transactions of both sides.
-    assert.is(kinds('session').length, 2, actors.map((m) => `${m.kind}:${m.id}`).join(' '));
-    assert.is(kinds('dialog').length, 2);
+    const unique = (kind: string) => new Set(kinds(kind).map((m) => m.id)).size;
+    assert.is(unique('session'), 2, actors.map((m) => `${m.kind}:${m.id}`).join(' '));
+    assert.is(unique('dialog'), 2);
     for (const k of ['ict', 'ist', 'nict', 'nist']) assert.ok(kinds(k).length >= 1, `a ${k} actor`);
     const mine = actors.find((m) => m.id === sessionId)!;
     assert.ok(mine, 'alice’s session announced');
@@ -282,6 +283,12 @@ test('a real call: session, dialog and transaction actors with definitions, orde
     const summaries = sipEvents.flatMap((m) => Object.values(m.event).filter((v): v is { summary: string; text: string } => !!v && typeof v === 'object' && 'summary' in v)).map((v) => v.summary);
     assert.ok(summaries.some((s) => /^200 OK Call-ID \S+ CSeq 1 INVITE$/.test(s)), summaries.join('\n'));
     assert.ok(summaries.some((s) => /^BYE sip:\S+ Call-ID \S+ CSeq \d+ BYE$/.test(s)), summaries.join('\n'));
+    // Each session adopts its dialog and its server transactions (announced again with the owner).
+    const sessionIds = new Set(kinds('session').map((m) => m.id));
+    const dialogOwners = new Set(kinds('dialog').map((m) => m.owner).filter((o) => o !== null));
+    assert.is(dialogOwners.size, 2, 'both dialogs owned by a session');
+    for (const o of dialogOwners) assert.ok(sessionIds.has(o!), `dialog owner ${o} is a session`);
+    assert.ok(kinds('ist').some((m) => m.owner !== null && sessionIds.has(m.owner)), 'the INVITE server transaction under its session');
     // Everything that was announced here has stopped.
     const stopped = new Set(of(msgs, 'stopped').map((m) => m.id));
     for (const m of [...kinds('session'), ...kinds('dialog'), ...kinds('ict'), ...kinds('ist'), ...kinds('nict'), ...kinds('nist')]) assert.ok(stopped.has(m.id), `${m.kind} ${m.id} stopped`);

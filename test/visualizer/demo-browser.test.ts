@@ -51,14 +51,19 @@ test('demo + visualizer: the session actor goes outgoing → connected → termi
     for (const state of ['connected', 'terminated']) {
       await page.waitForSelector(`[data-state-path="${state}"].active`, { timeout: 15000 });
       seen.push(state);
+      if (state === 'connected') {
+        // sessions → dialogs in the tree: each dialog sits under the session that owns it
+        const owners = await page.$$eval('[data-kind="dialog"]', (rows) =>
+          rows.map((r) => (r.closest('li')?.parentElement?.closest('li')?.querySelector('[data-kind]') as { dataset: { kind?: string } } | null | undefined)?.dataset.kind ?? 'root'),
+        );
+        assert.ok(owners.length >= 1 && owners.every((k) => k === 'session'), `dialog owners on the page: ${owners.join(', ')}`);
+      }
     }
     assert.equal(seen, ['connected', 'terminated']);
     mkdirSync(join(root, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(root, 'test-artifacts/visualizer-demo.png'), fullPage: true });
     assert.is(await exited, 0, out);
     assert.match(out, /demo passed/);
-    // dialogs and transactions were on the page too
-    assert.ok((await page.$$('[data-kind="dialog"]')).length >= 1);
   } finally {
     await browser.close();
     demo.kill();
