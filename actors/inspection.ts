@@ -80,6 +80,8 @@ export class InspectionHub {
   private readonly systems = new Map<System, Subscription>();
   private readonly definitions = new WeakMap<object, unknown>();
   private readonly inspectFn: Observer = (e) => this.inspected(e);
+  /** Raw XState inspection events, for bridges to other inspectors (the Stately one). */
+  private readonly taps = new Set<(e: InspectionEvent) => void>();
   private readonly listeningOptions: { inspect?: Observer } = Object.freeze({ inspect: this.inspectFn });
   private sweepAt = SWEEP_MIN;
 
@@ -179,6 +181,16 @@ export class InspectionHub {
     };
   }
 
+  /**
+   * Receive the raw XState inspection events (`@xstate.actor`, `@xstate.snapshot`,
+   * `@xstate.event`) of every inspected actor, for a bridge to another inspector. Only delivered
+   * while someone `listen`s (the bridge listens too); unredacted: the bridge must redact.
+   */
+  tap(fn: (e: InspectionEvent) => void): () => void {
+    this.taps.add(fn);
+    return () => void this.taps.delete(fn);
+  }
+
   // ---- following -----------------------------------------------------------------------------
 
   /** Follow an actor's system unless the hub's observer was attached at creation. */
@@ -192,6 +204,13 @@ export class InspectionHub {
 
   private inspected(e: InspectionEvent): void {
     if (!this.listeners.size) return;
+    for (const tap of this.taps) {
+      try {
+        tap(e);
+      } catch {
+        // a bridge's failure never reaches the actors
+      }
+    }
     if (e.type === '@xstate.snapshot') {
       const entry = this.entryOf(e.actorRef as AnyActorRef);
       if (!entry) return;

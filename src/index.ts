@@ -18,3 +18,4 @@ export * from './audio/index.js';
 export * from './streams/index.js';
 export { Session, SessionError, type SessionAccount, type SessionEngine, type SessionOutcome, type ConnectOptions } from './api/session.js';
 export { SessionManager, type SessionManagerOptions } from './api/session-manager.js';
+export { connectStatelyInspector, StatelyBridgeError, type StatelyBridge } from '../actors/stately-bridge.js';
