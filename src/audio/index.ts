@@ -4,3 +4,4 @@ export * from './tone.js';
 export * from './port.js';
 export * from './wave-player.js';
 export * from './wave-recorder.js';
+export * from './tone-source.js';

@@ -12,7 +12,8 @@ import { SIPApplication } from '../api/application.js';
 import { NotificationCenter, type Notification } from '../api/notification-center.js';
 import { Session } from '../api/session.js';
 import type { AnyAccount } from '../api/account.js';
-import { dominantFrequency, sineTone } from '../audio/tone.js';
+import { dominantFrequency } from '../audio/tone.js';
+import { ToneSource } from '../audio/tone-source.js';
 import { MemoryStorage } from '../storage/index.js';
 import { AudioStream } from '../streams/audio/index.js';
 import type { MediaStream } from '../streams/media-stream.js';
@@ -23,19 +24,6 @@ const TONE_HZ = 1000;
 const CANDIDATES = [440, 697, 770, 852, 941, 1000, 1209, 1336, 1477];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A tone source that never ends (what alice "says"). */
-function toneSource(frequency: number) {
-  const tone = sineTone(frequency, 1000, 8000, 0.4);
-  let at = 0;
-  return {
-    sampleRate: 8000,
-    read(frame: Int16Array) {
-      for (let i = 0; i < frame.length; i++) frame[i] = tone[(at + i) % tone.length];
-      at = (at + frame.length) % tone.length;
-      return true;
-    },
-  };
-}
 
 interface Check {
   what: string;
@@ -107,7 +95,7 @@ export async function runDemo(args: string[]): Promise<number> {
 
   const session = new Session(alice);
   const audio = new AudioStream();
-  audio.source = toneSource(TONE_HZ);
+  audio.source = new ToneSource(TONE_HZ);
   who.set(session, 'alice');
   who.set(audio, 'alice/audio');
   const checks: Check[] = [];

@@ -12,25 +12,13 @@ import * as assert from 'uvu/assert';
 import { requireBaresip, startBaresip, type Baresip } from '../peers/baresip.js';
 import { Session } from '../../src/api/session.js';
 import { AudioStream, AudioStreamType } from '../../src/streams/audio/index.js';
-import { dominantFrequency, sineTone } from '../../src/audio/tone.js';
+import { dominantFrequency } from '../../src/audio/tone.js';
+import { ToneSource } from '../../src/audio/tone-source.js';
 import { makeParty, type Party } from '../api/session-harness.js';
 
 requireBaresip();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CANDIDATES = [440, 697, 770, 941, 1000, 1209, 1336, 1477, 2000];
-
-function toneSource(frequency: number) {
-  const tone = sineTone(frequency, 1000, 8000);
-  let at = 0;
-  return {
-    sampleRate: 8000,
-    read(frame: Int16Array) {
-      for (let i = 0; i < frame.length; i++) frame[i] = tone[(at + i) % tone.length];
-      at = (at + frame.length) % tone.length;
-      return true;
-    },
-  };
-}
 
 function collector(stream: AudioStream): () => Int16Array {
   const frames: Int16Array[] = [];
@@ -56,7 +44,7 @@ test('sipstate calls baresip: tones cross both ways, DTMF both ways, we hold and
     alice = await makeParty('alice', [AudioStreamType], { rtp: { start: 46000, end: 46038 } });
     const session = new Session(alice.account, alice.manager.engine);
     const stream = new AudioStream();
-    stream.source = toneSource(1000);
+    stream.source = new ToneSource(1000);
     const heard = collector(stream);
     const outcome = await session.connect(b.uri, [], [stream]);
     assert.equal(outcome, { started: true });
@@ -122,7 +110,7 @@ test('baresip calls sipstate: we ring and accept, tones cross, baresip holds and
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => {
       const s = n.sender as Session;
       const stream = n.data.streams[0] as AudioStream;
-      stream.source = toneSource(1000);
+      stream.source = new ToneSource(1000);
       heard = collector(stream);
       s.sendRingIndication();
       setTimeout(() => void s.accept([stream]), 300);

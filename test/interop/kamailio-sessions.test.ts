@@ -11,7 +11,8 @@ import { digestAuthorizer, type UserAgent } from '../../actors/user-agent.js';
 import { createRequest, DigestClient, SipURI } from '../../src/index.js';
 import { Session } from '../../src/api/session.js';
 import { AudioStream, AudioStreamType } from '../../src/streams/audio/index.js';
-import { dominantFrequency, sineTone } from '../../src/audio/tone.js';
+import { dominantFrequency } from '../../src/audio/tone.js';
+import { ToneSource } from '../../src/audio/tone-source.js';
 import { makeParty, type Party } from '../api/session-harness.js';
 
 requireKamailio();
@@ -31,19 +32,6 @@ async function register(ua: UserAgent, user: string, password: string, expires =
   return response.status;
 }
 
-/** A source that plays a tone forever (what a caller says). */
-function toneSource(frequency: number) {
-  const tone = sineTone(frequency, 1000, 8000);
-  let at = 0;
-  return {
-    sampleRate: 8000,
-    read(frame: Int16Array) {
-      for (let i = 0; i < frame.length; i++) frame[i] = tone[(at + i) % tone.length];
-      at = (at + frame.length) % tone.length;
-      return true;
-    },
-  };
-}
 
 test('alice calls bob@example.test through kamailio: 407 answered, bob rings and accepts, audio both ways, hold, bob hangs up', async () => {
   const proxy = new SipURI({ host: '127.0.0.1', port: k.ports.udp, params: { lr: null } });
@@ -58,14 +46,14 @@ test('alice calls bob@example.test through kamailio: 407 answered, bob rings and
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => {
       const s = n.sender as Session;
       const stream = n.data.streams[0] as AudioStream;
-      stream.source = toneSource(440);
+      stream.source = new ToneSource(440);
       stream.addSink({ sampleRate: 8000, write: (f) => void heardByBob.push(Int16Array.from(f)) });
       s.sendRingIndication();
       setTimeout(() => void s.accept([stream]), 200);
     });
     const session = new Session(alice.account, alice.manager.engine);
     const stream = new AudioStream();
-    stream.source = toneSource(1000);
+    stream.source = new ToneSource(1000);
     stream.addSink({ sampleRate: 8000, write: (f) => void heardByAlice.push(Int16Array.from(f)) });
     const outcome = await session.connect('sip:bob@example.test', [], [stream]);
     assert.equal(outcome, { started: true });
