@@ -354,4 +354,48 @@ test('SessionManager.stop() ends every live session with a BYE (the application 
   }
 });
 
+test('cancel_proposal: CANCEL of our pending re-INVITE → GotRejectProposal 487 on both sides, streams as they were', async () => {
+  const [alice, bob] = await pair();
+  try {
+    const [ours, theirs] = await connected(alice, bob);
+    const mark = alice.notes.length;
+    const extra = new ProbeStream();
+    ours.addStream(extra);
+    await bob.next('SIPSessionGotProposal'); // bob leaves it pending: received_proposal
+    assert.is(theirs.state, 'received_proposal');
+    await new Promise((r) => setTimeout(r, 50)); // the 100 Trying has reached us: CANCEL may go (§9.1)
+    ours.cancelProposal();
+    const rejected = await alice.next('SIPSessionGotRejectProposal', mark);
+    assert.equal({ ...rejected.data, timestamp: 0 }, { timestamp: 0, originator: 'local', code: 487, reason: 'Request Terminated', streams: [extra] });
+    const theirsRejected = await bob.next('SIPSessionGotRejectProposal');
+    assert.is((theirsRejected.data as { code: number }).code, 487);
+    assert.is(ours.streams.length, 1);
+    assert.is(ours.state, 'connected');
+    assert.is(theirs.state, 'connected');
+    await ours.end();
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
+test('accept() with a subset of the offer: the rest is answered with port 0 and never started', async () => {
+  const [alice, bob] = await pair();
+  try {
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams.slice(0, 1)));
+    const session = new Session(alice.account, alice.manager.engine);
+    const first = new ProbeStream();
+    const second = new ProbeStream();
+    assert.equal(await session.connect(bob.uri, [], [first, second]), { started: true });
+    assert.ok(first.calls.includes('start 0'));
+    assert.not.ok(second.calls.some((c) => c.startsWith('start')), second.calls.join());
+    const theirs = bob.manager.sessions[0];
+    assert.is(theirs.streams.length, 1);
+    await session.end();
+  } finally {
+    await alice.stop();
+    await bob.stop();
+  }
+});
+
 test.run();

@@ -323,4 +323,88 @@ test('ACK never arrives (call-uac-no-ack): the 200 is retransmitted T1, 2·T1...
   }
 });
 
+test('CANCEL crossing the 200 (call-uas-cancel-crosses-200): we ACK the 2xx, then BYE; DidFail local 487, never DidStart', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-cancel-crosses-200.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 15000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const done = session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]);
+    await alice.next('SIPSessionGotRingIndication');
+    await session.end();
+    assert.equal(await done, { started: false, originator: 'local', code: 487, reason: 'Request Terminated', failure_reason: 'user_request' });
+    check(await sipp.done, 'call-uas-cancel-crosses-200');
+    assert.not.ok(names(alice).includes('SIPSessionDidStart'));
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('a refused hold (call-uas-reinvite-488): the session stays connected and not held (§14.1)', async () => {
+  const alice = await party();
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-reinvite-488.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 15000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    const stream = new AudioStream();
+    await session.connect(`sip:service@127.0.0.1:${port}`, [], [stream]);
+    const mark = alice.notes.length;
+    session.hold();
+    await new Promise<void>((resolve) => {
+      const check488 = () =>
+        alice.notes.slice(mark).some((n) => n.name === 'SIPSessionDidProcessTransaction' && (n.data as { code: number }).code === 488) ? resolve() : setTimeout(check488, 20);
+      check488();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.is(session.state, 'connected');
+    assert.not.ok(stream.onHoldByLocal, 'the stream is back off hold');
+    assert.not.ok(alice.notes.slice(mark).some((n) => n.name === 'SIPSessionDidChangeHoldState'));
+    await session.end();
+    check(await sipp.done, 'call-uas-reinvite-488');
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
+test('end() while accepting (R-SES-3) against sipp (call-uac-callee-hangs-up): our BYE waits for the ACK', async () => {
+  const bob = await party('bob');
+  const port = sippPort();
+  try {
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
+    bob.center.named('SIPSessionWillStart').subscribe((n) => void (n.sender as Session).end());
+    const sipp = runSipp({ scenario: 'call-uac-callee-hangs-up.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-mp', String(port + 1000)], timeoutMs: 15000, traceMessages: true });
+    const r = await sipp.done;
+    check(r, 'call-uac-callee-hangs-up');
+    const lines = r.messages.split('\n');
+    const ackAt = lines.findIndex((l) => l.startsWith('ACK '));
+    const byeAt = lines.findIndex((l) => l.startsWith('BYE '));
+    assert.ok(ackAt >= 0 && byeAt > ackAt, 'the BYE came after the ACK');
+    const fail = await bob.next('SIPSessionDidFail');
+    assert.is((fail.data as { failure_reason: string }).failure_reason, 'user_request');
+  } finally {
+    await bob.stop();
+  }
+});
+
+test('an INVITE without an offer (call-uac-late-offer): our 200 offers, the ACK answers, audio starts', async () => {
+  const bob = await party('bob');
+  const port = sippPort();
+  try {
+    bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
+    const sipp = runSipp({ scenario: 'call-uac-late-offer.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-d', '500', '-mp', String(port + 1000)], timeoutMs: 15000 });
+    check(await sipp.done, 'call-uac-late-offer');
+    const started = await bob.next('SIPSessionDidStart');
+    const stream = (started.data as unknown as { streams: AudioStream[] }).streams[0];
+    assert.is(stream.codec, 'PCMU');
+    assert.is(stream.remoteRtpPortSdp, port + 1000);
+    await bob.next('SIPSessionDidEnd');
+  } finally {
+    await bob.stop();
+  }
+});
+
 test.run();

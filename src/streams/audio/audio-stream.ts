@@ -121,6 +121,11 @@ export class AudioStream implements MediaStream {
    * §4.3 new_from_sdp: a stream for the offered m= line `streamIndex` when it is RTP/AVP audio with
    * PCMU or PCMA, else undefined. The stream keeps the offer for its answer (getLocalMedia(false)).
    */
+  /** A fresh stream to offer in a 200 when the INVITE came without an offer (RFC 3264 §5). */
+  static create(): AudioStream {
+    return new AudioStream();
+  }
+
   static newFromSdp(remoteSdp: SessionDescription, streamIndex: number): AudioStream | undefined {
     const m = remoteSdp.media?.[streamIndex];
     if (!m || m.port === 0 || !acceptsAudio(remoteSdp, streamIndex, DEFAULT_AUDIO_CODECS)) return undefined;
