@@ -209,12 +209,12 @@ export class DialogLayer {
         if (!r) return;
         if (r === confirmed || r.actor.getSnapshot().value === 'confirmed') {
           // A retransmitted 2xx: our ACK was lost; send it again (§13.2.2.4).
-          void this.sendAck(r, req.cseq!.seq);
+          void this.sendAck(r, req);
           return;
         }
         // Another fork answered: confirm, ACK, then end it with BYE (§13.2.2.4).
         r.actor.send({ type: 'confirm', response: res });
-        void this.sendAck(r, req.cseq!.seq).then(() => this.request(this.view(r), 'BYE'));
+        void this.sendAck(r, req).then(() => this.request(this.view(r), 'BYE'));
         options.onExtraDialog?.(this.view(r), res);
       },
     });
@@ -223,7 +223,7 @@ export class DialogLayer {
       confirmed = earlyFor(res, result.request);
       if (confirmed) {
         confirmed.actor.send({ type: 'confirm', response: res });
-        await this.sendAck(confirmed, result.request.cseq!.seq);
+        await this.sendAck(confirmed, result.request);
       }
       // Early dialogs of other forks may still get a 2xx while the INVITE transaction lives
       // (Timer M); after that they are gone.
@@ -240,9 +240,15 @@ export class DialogLayer {
     return { ...result, dialog: confirmed && this.view(confirmed), dialogs: [...created.values()].map((r) => this.view(r)) };
   }
 
-  /** The ACK for a 2xx (§13.2.2.4): CSeq number of the INVITE, sent outside any transaction. */
-  private async sendAck(r: Rec, inviteCSeq: number): Promise<void> {
-    const ack = buildAck(r.actor.getSnapshot().context, inviteCSeq);
+  /**
+   * The ACK for a 2xx (§13.2.2.4), for the initial INVITE and re-INVITEs alike: "The sequence
+   * number of the CSeq header field MUST be the same as the INVITE being acknowledged ... The ACK
+   * MUST contain the same credentials as the INVITE." Sent outside any transaction; `body` is the
+   * answer when the 2xx carried an offer.
+   */
+  private async sendAck(r: Rec, invite: SIPRequest, body?: { body: string; contentType: string }): Promise<void> {
+    const credentials = ['Authorization', 'Proxy-Authorization'].flatMap((h) => invite.getAll(h).map((v) => [h, v] as [string, string]));
+    const ack = buildAck(r.actor.getSnapshot().context, invite.cseq!.seq, { ...(body ?? {}), headers: credentials });
     try {
       await this.ua.sendStateless(ack);
     } catch {
@@ -278,12 +284,7 @@ export class DialogLayer {
     if (!r) throw new Error(`dialog ${d.id} is gone`);
     const { request } = buildInDialogRequest(r.actor.getSnapshot().context, 'INVITE', options);
     r.actor.send({ type: 'send', method: 'INVITE' });
-    const ackFor = (res: SIPResponse, req: SIPRequest) => {
-      const body = options.ackBody?.(res);
-      const credentials = ['Authorization', 'Proxy-Authorization'].flatMap((h) => req.getAll(h).map((v) => [h, v] as [string, string]));
-      const ack = buildAck(r.actor.getSnapshot().context, req.cseq!.seq, { ...(body ?? {}), headers: credentials });
-      this.ua.sendStateless(ack).catch(() => {});
-    };
+    const ackFor = (res: SIPResponse, req: SIPRequest) => void this.sendAck(r, req, options.ackBody?.(res));
     const result = await this.ua.send(request, {
       authorize: options.authorize,
       onAttempt: options.onAttempt,

@@ -407,4 +407,21 @@ test('an INVITE without an offer (call-uac-late-offer): our 200 offers, the ACK 
   }
 });
 
+test('a challenged INVITE (call-uas-auth): 401 answered with digest, and the ACK of the 2xx carries the same credentials', async () => {
+  rtpBase += 40;
+  const alice = await makeParty('alice', [AudioStreamType], { password: 'alicepw', rtp: { start: rtpBase, end: rtpBase + 38 } });
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-auth.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 15000 });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    assert.equal(await session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]), { started: true });
+    await session.end();
+    check(await sipp.done, 'call-uas-auth');
+  } finally {
+    sipp.kill();
+    await alice.stop();
+  }
+});
+
 test.run();
