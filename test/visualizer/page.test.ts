@@ -207,6 +207,30 @@ test('the filter box', async () => {
   assert.ok(await page.locator('[data-actor-id="nist-0"]').isVisible());
 });
 
+test('a thousand live sessions with their dialogs and a stream of snapshots: all shown, selection and chart still work', async () => {
+  await ready();
+  const sessionDef = plain(session.toJSON());
+  const dialogDef = plain(dialog.toJSON());
+  for (let i = 0; i < 1000; i++) {
+    source.emit({ type: 'actor', id: `load-s${i}`, kind: 'session', owner: null, definition: sessionDef, value: 'idle', context: {}, status: 'active', at: Date.now() });
+    source.emit({ type: 'actor', id: `load-d${i}`, kind: 'dialog', owner: `load-s${i}`, definition: dialogDef, value: 'early', context: {}, status: 'active', at: Date.now() });
+  }
+  for (let round = 0; round < 3; round++) for (let i = 0; i < 1000; i++) source.snapshot(`load-s${i}`, round === 2 ? CONNECTED : { outgoing: 'calling' });
+  await page.locator('[data-actor-id="load-s999"]').waitFor({ timeout: 15000 });
+  await page.locator('[data-actor-id="load-d999"]').waitFor({ state: 'attached', timeout: 15000 });
+  assert.ok((await page.locator('[data-kind="session"][data-actor-id^="load-s"]').count()) >= 1000);
+  await page.locator('[data-actor-id="load-s500"]').click();
+  await page.locator('#chart [data-state-path="connected"].active').waitFor({ timeout: 10000 });
+  source.snapshot('load-s500', 'terminated');
+  await page.locator('#chart [data-state-path="terminated"].active').waitFor({ timeout: 10000 });
+  for (let i = 0; i < 1000; i++) {
+    source.emit({ type: 'stopped', id: `load-d${i}`, at: Date.now() });
+    source.emit({ type: 'stopped', id: `load-s${i}`, at: Date.now() });
+  }
+  await page.locator('[data-actor-id="load-s999"].stopped').waitFor({ timeout: 10000 });
+  assert.equal(problems, []);
+});
+
 test('every machine lays out in the page', async () => {
   await ready();
   const defs = Object.entries(machines)
