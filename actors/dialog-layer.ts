@@ -50,6 +50,8 @@ export interface InviteOptions {
   onProvisional?(response: SIPResponse, dialog: Dialog | undefined): void;
   /** Another fork confirmed a second dialog: it has been ACKed and will be ended with BYE. */
   onExtraDialog?(dialog: Dialog, response: SIPResponse): void;
+  /** Id of the actor the INVITE is for (its session): the transactions' owner in the inspector. */
+  owner?: string;
 }
 
 export interface InviteResult extends SendResult {
@@ -75,6 +77,8 @@ export interface ReinviteOptions extends InDialogRequestOptions {
   onProvisional?(response: SIPResponse): void;
   /** The ACK's body when the 2xx carries an offer (our re-INVITE had none, RFC 3264 §5). */
   ackBody?(response: SIPResponse): { body: string; contentType: string } | undefined;
+  /** Id of the actor the re-INVITE is for: the transaction's owner in the inspector. */
+  owner?: string;
 }
 
 export interface DialogLayerOptions {
@@ -198,6 +202,7 @@ export class DialogLayer {
     };
     const result = await this.ua.send(request, {
       authorize: options.authorize,
+      owner: options.owner,
       onAttempt: options.onAttempt,
       onProvisional: (res, req) => {
         const r = res.status > 100 ? earlyFor(res, req) : undefined;
@@ -262,12 +267,12 @@ export class DialogLayer {
    * Build a request in the dialog (§12.2.1.1: CSeq, route set, remote target) and send it. A BYE
    * ends the invite usage when it completes; a 481 or a timeout ends the dialog (§12.2.1.2).
    */
-  async request(d: Dialog, method: string, options: InDialogRequestOptions & { authorize?: Authorizer } = {}): Promise<SendResult> {
+  async request(d: Dialog, method: string, options: InDialogRequestOptions & { authorize?: Authorizer; owner?: string } = {}): Promise<SendResult> {
     const r = this.dialogs.get(d.id);
     if (!r) throw new Error(`dialog ${d.id} is gone`);
     const { request } = buildInDialogRequest(r.actor.getSnapshot().context, method, options);
     r.actor.send({ type: 'send', method });
-    const result = await this.ua.send(request, { authorize: options.authorize });
+    const result = await this.ua.send(request, { authorize: options.authorize, owner: options.owner });
     const status = result.response.status;
     if (status === 481 || status === 408) r.actor.send({ type: 'terminate' });
     else if (method === 'BYE') r.actor.send({ type: 'removeUsage', usage: INVITE_USAGE });
@@ -287,6 +292,7 @@ export class DialogLayer {
     const ackFor = (res: SIPResponse, req: SIPRequest) => void this.sendAck(r, req, options.ackBody?.(res));
     const result = await this.ua.send(request, {
       authorize: options.authorize,
+      owner: options.owner,
       onAttempt: options.onAttempt,
       onProvisional: (res) => options.onProvisional?.(res),
       onLaterFinal: (res, req) => {

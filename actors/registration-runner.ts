@@ -170,6 +170,7 @@ export class RegistrationRunner {
     const result = await this.o.ua.send(req, {
       targets: target ? [target] : undefined,
       tls: this.o.tls,
+      owner: actor.id,
       authorize: digestAuthorizer(this.digest, (answer, res) => {
         if (!answer.ok) credentialsRejected = true;
         // The machine never sees a challenge the digest layer answers, but the spec's

@@ -141,7 +141,7 @@ export class SubscriptionRunner {
   }
 
   private async transact(req: SIPRequest): Promise<void> {
-    const result = await this.o.ua.send(req, { targets: this.o.targets, authorize: this.authorize, tls: this.o.tls });
+    const result = await this.o.ua.send(req, { targets: this.o.targets, authorize: this.authorize, tls: this.o.tls, owner: this.actor?.id });
     this.lastSubscribe = result.request;
     this.cseq = Math.max(this.cseq, result.request.cseq?.seq ?? 0);
     if (this.dialog) this.dialog = { ...this.dialog, localSeq: Math.max(this.dialog.localSeq, this.cseq) };

@@ -66,6 +66,8 @@ export interface ClientTransactionHandlers {
   onTimeout?(tx: ClientTransaction): void;
   onTransportError?(error: Error, tx: ClientTransaction): void;
   onTerminated?(tx: ClientTransaction): void;
+  /** Id of the actor this transaction works for (a session, a registration): its parent in the inspector's tree. */
+  owner?: string;
 }
 
 /** The TU: the UA core above the transaction layer. */
@@ -292,7 +294,7 @@ export class TransactionLayer {
       ...(this.actorOptions.inspect ? undefined : inspectionHub.options),
     });
     this.clients.set(key, record);
-    inspectionHub.register(record.actor, { id: key, owner: this.options.owner, kind: logic.id });
+    inspectionHub.register(record.actor, { id: key, owner: handlers.owner ?? this.options.owner, kind: logic.id });
     record.actor.start();
     return record;
   }

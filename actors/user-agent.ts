@@ -51,6 +51,8 @@ export interface SendOptions {
    * transaction in its Accepted state (RFC 6026).
    */
   onLaterFinal?(response: SIPResponse, request: SIPRequest): void;
+  /** Id of the actor the request is sent for (a session, a registration): the transactions' owner in the inspector. */
+  owner?: string;
 }
 
 export interface SendResult {
@@ -251,6 +253,7 @@ export class UserAgent {
       try {
         this.transactions.request(request, target, {
           tls: options.tls,
+          owner: options.owner,
           onResponse: (res) => {
             if (res.status < 200) options.onProvisional?.(res, request);
             else if (done) options.onLaterFinal?.(res, request);

@@ -523,6 +523,7 @@ export class Session implements MediaStreamHost {
     const authorize = digestAuthorizer(this.account.credentials.password ? new DigestClient(this.account.credentials) : undefined);
     const result = await this.engine.dialogs.invite(request, {
       authorize,
+      owner: this.id,
       onAttempt: (req, target) => {
         this.outgoingInvite = { request: req, target };
       },
@@ -590,7 +591,7 @@ export class Session implements MediaStreamHost {
     const inv = this.outgoingInvite;
     if (!inv) return;
     const cancel = cancelFor(inv.request);
-    const result = await this.engine.ua.send(cancel, { targets: [inv.target] });
+    const result = await this.engine.ua.send(cancel, { targets: [inv.target], owner: this.id });
     if (!result.local) this.processed('local', 'CANCEL', result.response);
   }
 
@@ -601,7 +602,7 @@ export class Session implements MediaStreamHost {
       return;
     }
     try {
-      const result = await this.engine.dialogs.request(d, 'BYE', { authorize: this.authorizer() });
+      const result = await this.engine.dialogs.request(d, 'BYE', { authorize: this.authorizer(), owner: this.id });
       if (!result.local) this.processed('local', 'BYE', result.response);
       this.actor.send(result.local && result.response.status === 408 ? { type: 'timeout' } : { type: 'byeAnswered', code: result.response.status });
     } catch {
@@ -924,6 +925,7 @@ export class Session implements MediaStreamHost {
       contentType: 'application/sdp',
       headers: [['Contact', `<${this.account.contact.get(this.transport).toString()}>`]],
       authorize: this.authorizer(),
+      owner: this.id,
       onAttempt: (request, target) => {
         this.outgoingInvite = { request, target };
       },

@@ -289,6 +289,13 @@ test('a real call: session, dialog and transaction actors with definitions, orde
     assert.is(dialogOwners.size, 2, 'both dialogs owned by a session');
     for (const o of dialogOwners) assert.ok(sessionIds.has(o!), `dialog owner ${o} is a session`);
     assert.ok(kinds('ist').some((m) => m.owner !== null && sessionIds.has(m.owner)), 'the INVITE server transaction under its session');
+    // Client transactions are created for their session: the INVITE and the BYE are under it from the start.
+    const ict = kinds('ict');
+    assert.ok(ict.length >= 1 && ict.every((m) => m.owner === sessionId), `the INVITE client transaction under alice’s session: ${ict.map((m) => m.owner).join(' ')}`);
+    const byeClient = kinds('nict').filter((m) => JSON.stringify(m.context).includes('CSeq 2 BYE'));
+    assert.is(byeClient.length, 1, 'one BYE client transaction');
+    assert.is(byeClient[0].owner, sessionId, 'the BYE client transaction under alice’s session');
+    assert.ok(kinds('nist').some((m) => m.owner !== null && sessionIds.has(m.owner) && m.owner !== sessionId), 'the BYE server transaction under bob’s session');
     // Everything that was announced here has stopped.
     const stopped = new Set(of(msgs, 'stopped').map((m) => m.id));
     for (const m of [...kinds('session'), ...kinds('dialog'), ...kinds('ict'), ...kinds('ist'), ...kinds('nict'), ...kinds('nist')]) assert.ok(stopped.has(m.id), `${m.kind} ${m.id} stopped`);
@@ -361,9 +368,9 @@ test('a digest REGISTER through real transactions never shows the response or th
     assert.ok(all.includes('Authorization: [redacted]'), 'the header is there, its value redacted');
     const txs = of(msgs, 'actor').filter((m) => m.kind === 'nict');
     assert.ok(txs.length >= 2, 'the REGISTER client transactions');
-    assert.ok(txs.every((m) => m.owner === 'ua-alice'), 'owned by the transaction layer’s owner');
     const reg = of(msgs, 'actor').find((m) => m.kind === 'registration');
     assert.ok(reg, 'the registration actor');
+    assert.ok(txs.every((m) => m.owner === reg!.id), `owned by their registration: ${txs.map((m) => m.owner).join(' ')}`);
     assert.ok(msgs.some((m) => m.type === 'stopped' && m.id === reg!.id));
     const ctx = txs[0].context as { request: { summary: string; text: string } };
     assert.match(ctx.request.summary, /^REGISTER sip:example\.test Call-ID \S+ CSeq \d+ REGISTER$/);

@@ -52,11 +52,13 @@ test('demo + visualizer: the session actor goes outgoing → connected → termi
       await page.waitForSelector(`[data-state-path="${state}"].active`, { timeout: 15000 });
       seen.push(state);
       if (state === 'connected') {
-        // sessions → dialogs in the tree: each dialog sits under the session that owns it
-        const owners = await page.$$eval('[data-kind="dialog"]', (rows) =>
-          rows.map((r) => (r.closest('li')?.parentElement?.closest('li')?.querySelector('[data-kind]') as { dataset: { kind?: string } } | null | undefined)?.dataset.kind ?? 'root'),
-        );
-        assert.ok(owners.length >= 1 && owners.every((k) => k === 'session'), `dialog owners on the page: ${owners.join(', ')}`);
+        // sessions → dialogs, transactions (client and server) and streams in the tree
+        for (const kind of ['dialog', 'ict', 'ist', 'mediaStream']) {
+          const owners = await page.$$eval(`[data-kind="${kind}"]`, (rows) =>
+            rows.map((r) => (r.closest('li')?.parentElement?.closest('li')?.querySelector('[data-kind]') as { dataset: { kind?: string } } | null | undefined)?.dataset.kind ?? 'root'),
+          );
+          assert.ok(owners.length >= 1 && owners.every((k) => k === 'session'), `${kind} owners on the page: ${owners.join(', ')}`);
+        }
       }
     }
     assert.equal(seen, ['connected', 'terminated']);
