@@ -40,7 +40,12 @@ export class SessionManager {
       dialogs: engine.dialogs,
       center: engine.center,
       rtp: engine.rtp,
-      onSessionCreated: (s) => this.live.set(s.id, s),
+      onSessionCreated: (s) => {
+        this.live.set(s.id, s);
+        // Every session of this manager, incoming or outgoing, makes the streams the remote
+        // proposes in a re-INVITE from the manager's registry (RFC 3264 §8.2).
+        s.newStreamFor = this.streamFor;
+      },
       onSessionEnded: (s) => this.live.delete(s.id),
     };
   }
@@ -97,15 +102,15 @@ export class SessionManager {
     // RFC 3261 §13.3.1.3 / RFC 3264 §6: nothing we can take → 488.
     if (!streams.some((s) => s !== undefined)) return tx.respond(tx.reply(488, 'Not Acceptable Here'));
     const session = new Session(account, this.engine);
-    session.newStreamFor = (o, i) => this.streamFor(o, i);
     session.receive(tx, offer, streams);
   }
 
-  private streamFor(offer: SessionDescription, index: number): MediaStream | undefined {
+  /** One function for all the manager's sessions (a closure per session would cost every call). */
+  private readonly streamFor = (offer: SessionDescription, index: number): MediaStream | undefined => {
     for (const t of this.registry) {
       const s = t.newFromSdp(offer, index);
       if (s) return s;
     }
     return undefined;
-  }
+  };
 }

@@ -32,6 +32,7 @@ import { randomToken } from '../sip/transaction-keys.js';
 import { isSipURI, parseURI, type SipURI, type URI } from '../sip/uri.js';
 import { SDPError, writeSDP, type SessionDescription } from '../sdp/session-description.js';
 import type { MediaStream, MediaStreamHost, PortRange } from '../streams/media-stream.js';
+import { mediaStreamRegistry } from '../streams/registry.js';
 import type { NotificationCenter } from './notification-center.js';
 import { SessionMedia, sdpOf } from './session-media.js';
 
@@ -435,6 +436,10 @@ export class Session implements MediaStreamHost {
         const { type: _t, streams, ...rest } = e;
         if (e.type === 'SIPSessionDidStart') this.startTime = new Date();
         post({ ...rest, streams: this.objects(streams) });
+        // accept_proposal's error case ("SIPSessionHadProposalFailure is sent instead and a
+        // rejection is sent": 488) ends the proposal like a rejection: proposed_streams is None
+        // again (it stayed set before).
+        if (e.type === 'SIPSessionHadProposalFailure') this.proposal = undefined;
         break;
       }
       case 'SIPSessionGotRejectProposal':
@@ -817,8 +822,19 @@ export class Session implements MediaStreamHost {
     return this.media.streams.some((s) => s.onHoldByRemote);
   }
 
-  /** @internal the SessionManager's registry lookup, for streams the remote proposes. */
-  newStreamFor: (offer: SessionDescription, index: number) => MediaStream | undefined = () => undefined;
+  /**
+   * @internal A stream for an m= line the remote proposes in a re-INVITE (RFC 3264 §8.2: "the
+   * offerer adds a media stream"). The SessionManager sets its registry's lookup on every session
+   * it knows (incoming and outgoing); a session outside any manager takes the process-wide
+   * registry (Middleware API §4.4).
+   */
+  newStreamFor: (offer: SessionDescription, index: number) => MediaStream | undefined = (offer, index) => {
+    for (const t of mediaStreamRegistry) {
+      const s = t.newFromSdp(offer, index);
+      if (s) return s;
+    }
+    return undefined;
+  };
 
   private async prepareProposalAnswer(streams: readonly MediaStream[]): Promise<void> {
     const proposed = this.proposal ?? [];
