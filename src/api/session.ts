@@ -438,8 +438,12 @@ export class Session implements MediaStreamHost {
         post({ ...rest, streams: this.objects(streams) });
         // accept_proposal's error case ("SIPSessionHadProposalFailure is sent instead and a
         // rejection is sent": 488) ends the proposal like a rejection: proposed_streams is None
-        // again (it stayed set before).
-        if (e.type === 'SIPSessionHadProposalFailure') this.proposal = undefined;
+        // again, and the proposed streams that did not become part of the session are ended.
+        if (e.type === 'SIPSessionHadProposalFailure') {
+          const dropped = (this.proposal ?? []).filter((s) => !this.media.has(s));
+          this.proposal = undefined;
+          for (const s of dropped) void s.end().catch(() => {});
+        }
         break;
       }
       case 'SIPSessionGotRejectProposal':
@@ -477,6 +481,9 @@ export class Session implements MediaStreamHost {
   }
 
   private processed(originator: 'local' | 'remote', method: string, response: SIPResponse, ack?: boolean | 'unknown'): void {
+    // Nothing follows SIPSessionDidEnd / DidFail: a transaction that completes later (the 487 of
+    // a re-INVITE our BYE crossed) is not the application's business any more.
+    if (this.stopTime) return;
     this.engine.center.post('SIPSessionDidProcessTransaction', this, {
       originator,
       method,
@@ -601,6 +608,10 @@ export class Session implements MediaStreamHost {
   }
 
   private async sendBye(): Promise<void> {
+    // A remote re-INVITE still waiting for accept_proposal / reject_proposal is answered now
+    // (487), not when the BYE completes: the peer need not wait a BYE's round trip (or 64·T1).
+    const pending = this.reinviteTx;
+    if (pending && !answered(pending)) pending.respond(pending.reply(487));
     const d = this.dialog;
     if (!d || d.status === 'terminated') {
       this.actor.send({ type: 'byeAnswered', code: 0 });
