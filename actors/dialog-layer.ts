@@ -87,6 +87,25 @@ export interface DialogLayerOptions {
   forkLinger?: number;
 }
 
+/**
+ * The Dialog a session keeps for the call's life: a class, because an object literal with
+ * getters costs every established call ~450 bytes more (per-call heap budget, issue 6).
+ */
+class DialogView implements Dialog {
+  constructor(
+    readonly id: string,
+    readonly actor: DialogActor,
+  ) {}
+
+  get context(): DialogContext {
+    return this.actor.getSnapshot().context;
+  }
+
+  get status(): string {
+    return String(this.actor.getSnapshot().value);
+  }
+}
+
 export class DialogLayer {
   private readonly dialogs = new Map<string, Rec>();
   private readonly logic;
@@ -145,16 +164,7 @@ export class DialogLayer {
   }
 
   private view(r: Rec): Dialog {
-    return {
-      id: r.id,
-      actor: r.actor,
-      get context() {
-        return r.actor.getSnapshot().context;
-      },
-      get status() {
-        return String(r.actor.getSnapshot().value);
-      },
-    };
+    return new DialogView(r.id, r.actor);
   }
 
   private create(state: DialogState, side: 'uac' | 'uas', confirmed: boolean): Rec {

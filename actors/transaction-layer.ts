@@ -103,6 +103,12 @@ export interface ServerTransaction {
   reply(status: number, reason?: string, headers?: ConstructorParameters<typeof SIPResponse>[0]['headers']): SIPResponse;
   /** The To tag this transaction answers with (stable across its responses, §8.2.6.2). */
   readonly toTag: string;
+  /**
+   * True once the TU has passed a final response to `respond()`. The TU often runs inside the
+   * transaction's own action (the request is handed up while the actor processes it), so the
+   * response waits in the actor's mailbox and the actor's state cannot tell yet.
+   */
+  readonly answered: boolean;
 }
 
 interface ClientRecord extends ClientTransaction {
@@ -120,6 +126,7 @@ interface ServerRecord extends ServerTransaction {
   /** Still counted in `pending` (no final response sent yet). */
   pending: boolean;
   lastResponse: SIPResponse | undefined;
+  answered: boolean;
 }
 
 const RELIABLE: Record<TransportProtocol, boolean> = { UDP: false, TCP: true, TLS: true, WS: true, WSS: true };
@@ -357,7 +364,11 @@ export class TransactionLayer {
       pending: true,
       lastResponse: undefined,
       toTag: randomToken(10),
-      respond: (response: SIPResponse) => record.actor.send({ type: 'respond', response }),
+      answered: false,
+      respond: (response: SIPResponse) => {
+        if (response.status >= 200) record.answered = true;
+        record.actor.send({ type: 'respond', response });
+      },
       reply: (status: number, reason?: string, headers?: ConstructorParameters<typeof SIPResponse>[0]['headers']) =>
         request.createResponse(status, reason, { toTag: record.toTag, headers }),
     } as ServerRecord;

@@ -51,7 +51,7 @@ class SignallingOnlyStream implements MediaStream {
   async end(): Promise<void> {}
 }
 
-const SignallingOnly: MediaStreamType = {
+export const SignallingOnly: MediaStreamType = {
   type: 'audio',
   priority: 0,
   newFromSdp: (sdp, i) => (sdp.media[i].type === 'audio' ? new SignallingOnlyStream() : undefined),
@@ -63,7 +63,7 @@ interface Uas {
   stop(): Promise<void>;
 }
 
-async function sipstateUas(types: MediaStreamType[]): Promise<Uas> {
+export async function sipstateUas(types: MediaStreamType[]): Promise<Uas> {
   const ua = await UserAgent.start({ listen: [{ protocol: 'UDP', address: '127.0.0.1', port: 0 }] });
   const center = new NotificationCenter();
   const dialogs = new DialogLayer(ua);

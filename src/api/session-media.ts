@@ -11,6 +11,7 @@
  *   id and its version goes up by one when anything changed (`assembleSDP`).
  * - §8.4: hold is a direction (sendonly/inactive) the streams themselves put in their sections.
  */
+import { StreamSlots } from './stream-slots.js';
 import type { MediaStream, MediaStreamHost } from '../streams/media-stream.js';
 import { assembleSDP, rejectedMedia } from '../sdp/offer-answer.js';
 import { mediaConnection, mediaDirection, parseSDP, type SessionDescription } from '../sdp/session-description.js';
@@ -32,7 +33,7 @@ const started = new WeakSet<MediaStream>();
 
 export class SessionMedia {
   /** Active streams by m= line index. */
-  private readonly byIndex = new Map<number, MediaStream>();
+  private readonly byIndex = new StreamSlots();
   /** The last SDP we sent (offer or answer) and the last we received. */
   local: SessionDescription | undefined;
   remote: SessionDescription | undefined;
@@ -40,7 +41,7 @@ export class SessionMedia {
   constructor(private readonly host: () => MediaStreamHost) {}
 
   get streams(): MediaStream[] {
-    return [...this.byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+    return this.byIndex.entries().map(([, s]) => s);
   }
 
   indexOf(stream: MediaStream): number | undefined {

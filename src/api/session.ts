@@ -147,7 +147,7 @@ export class Session implements MediaStreamHost {
   private readonly actor: ActorRefFrom<typeof sessionMachine>;
   private readonly media: SessionMedia;
   /** Every stream the session has known; a stream's machine id is `<type>-<index here>` (a few per call: an array, not maps). */
-  private readonly known: MediaStream[] = [];
+  private known: readonly MediaStream[] = [];
 
   direction: 'incoming' | 'outgoing' | undefined = undefined;
   transport: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | undefined = undefined;
@@ -190,7 +190,8 @@ export class Session implements MediaStreamHost {
   /** A remote (re-)INVITE came without SDP: our 2xx carried an offer, its ACK carries the answer. */
   private offerInResponse = false;
   private reinviteRetransmit: { timer: NodeJS.Timeout; interval: number; started: number; response: SIPResponse; cseq: number } | undefined;
-  private disposers: (() => void)[] = [];
+  /** Undone when the session finishes (an exactly sized array: kept for the call's life). */
+  private disposers: readonly (() => void)[] = [];
   private readonly T1: number;
   private readonly T2: number;
 
@@ -399,7 +400,11 @@ export class Session implements MediaStreamHost {
 
   private streamId(s: MediaStream): string {
     let i = this.known.indexOf(s);
-    if (i < 0) i = this.known.push(s) - 1;
+    if (i < 0) {
+      // Exactly sized copies, not push (which reserves 16 slots): kept for the call's life.
+      i = this.known.length;
+      this.known = [...this.known, s];
+    }
     return `${s.type}-${i}`;
   }
 
@@ -653,7 +658,6 @@ export class Session implements MediaStreamHost {
       if (s) this.media.placeAt(i, s);
     });
     this.unwatchInviteCancel = this.engine.ua.watchCancel(tx, () => this.actor.send({ type: 'cancel' }));
-    this.disposers.push(() => this.unwatchInviteCancel?.());
     this.actor.send({ type: 'incoming', streams: streams.filter((s): s is MediaStream => s !== undefined).map((s) => this.streamId(s)) });
   }
 
@@ -786,7 +790,7 @@ export class Session implements MediaStreamHost {
       this.actor.send({ type: 'remoteUpdate', hold: this.remoteHeld() });
       return;
     }
-    this.disposers.push(this.engine.ua.watchCancel(tx, () => this.actor.send({ type: 'cancel' })));
+    this.disposers = [...this.disposers, this.engine.ua.watchCancel(tx, () => this.actor.send({ type: 'cancel' }))];
     if (!offer) {
       // RFC 3264 §5 / RFC 3261 §14.2: no offer in the re-INVITE: ours goes in the 200, the answer in the ACK.
       this.offerInReinviteResponse = true;
@@ -1008,7 +1012,11 @@ export class Session implements MediaStreamHost {
   /** The session is over: streams ended, transactions answered, timers stopped (terminated's entry). */
   private finish(): void {
     this.stopReinviteRetransmit();
-    for (const d of this.disposers.splice(0)) d();
+    this.unwatchInviteCancel?.();
+    this.unwatchInviteCancel = undefined;
+    const disposers = this.disposers;
+    this.disposers = [];
+    for (const d of disposers) d();
     const streams = [...new Set([...this.media.streams, ...(this.proposal ?? []), ...this.known])];
     for (const s of streams) {
       try {
@@ -1059,6 +1067,7 @@ function transportOf(uri: URI): 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' {
 
 /** Whether a server transaction has sent its final response. */
 function answered(tx: ServerTransaction): boolean {
+  if (tx.answered) return true;
   const snap = tx.actor.getSnapshot() as { value: unknown; status: string };
   return snap.status !== 'active' || (snap.value !== 'proceeding' && snap.value !== 'trying');
 }

@@ -187,6 +187,38 @@ test('a 300-699 response to an INVITE is ACKed by the transaction (RFC 3261 §17
   }
 });
 
+test('a final response passed from inside the transaction’s own dispatch: `answered` at once, one response on the wire', async () => {
+  // The TU runs while the server transaction processes the request, so a response waits in the
+  // actor's mailbox: the actor's state still says 'trying', `answered` already says true (a TU
+  // checking it never queues a second, stray response).
+  const seen: { answered: boolean; value: unknown }[] = [];
+  const b = await startTestUA({
+    ...fast,
+    answer(tx) {
+      tx.respond(tx.reply(200));
+      seen.push({ answered: tx.answered, value: tx.actor.getSnapshot().value });
+      if (!tx.answered) tx.respond(tx.reply(481));
+    },
+  });
+  try {
+    const target = b.endpoint('UDP');
+    const responses: number[] = [];
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    sock.on('message', (m) => responses.push((parseMessage(m) as SIPResponse).status));
+    const port = (sock.address() as { port: number }).port;
+    const bye = makeRequest('BYE', target, { protocol: 'UDP', address: '127.0.0.1', port });
+    bye.prepend('Via', `SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-answered-once`);
+    sock.send(bye.toBuffer(), target.port, target.address);
+    await sleep(150);
+    sock.close();
+    assert.equal(seen, [{ answered: true, value: 'trying' }]);
+    assert.equal(responses, [200]);
+  } finally {
+    await b.close();
+  }
+});
+
 test('ACK is refused as a transaction', async () => {
   const a = await startTestUA(fast);
   try {

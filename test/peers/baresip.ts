@@ -72,12 +72,13 @@
  * ports and dir, and stops it on Ctrl-C.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, rmSync, readdirSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, delimiter } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as net from 'node:net';
 import * as dgram from 'node:dgram';
+import { bindUdp, closeServer, closeSocket, findExecutable, listenTcp, reservedPorts, sleep, supervise, tail, within } from './process.js';
 import { sineTone } from '../../src/audio/tone.js';
 import { readWav, writeWav, type WavAudio } from '../../src/audio/wav.js';
 
@@ -215,18 +216,6 @@ export class BaresipNotInstalledError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Locating the installation
 
-function findExecutable(name: string, extraDirs: string[] = ['/usr/bin', '/usr/local/bin']): string | undefined {
-  for (const d of [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs]) {
-    const p = join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
 
 function findModuleDir(): string | undefined {
   const candidates = [process.env.BARESIP_MODULE_PATH, '/usr/lib/baresip/modules', '/usr/local/lib/baresip/modules', '/usr/lib64/baresip/modules'];
@@ -279,26 +268,6 @@ export function baresipVersion(binary?: string): string {
 // ---------------------------------------------------------------------------------------------
 // Ports
 
-const reserved = new Set<number>();
-
-function listenTcp(port = 0): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(s));
-  });
-}
-
-function bindUdp(port = 0): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(port, '127.0.0.1', () => resolve(s));
-  });
-}
-
-const closeServer = (s: net.Server) => new Promise<void>((r) => s.close(() => r()));
-const closeSocket = (s: dgram.Socket) => new Promise<void>((r) => s.close(() => r()));
 
 /** A SIP port P free for UDP and TCP with P+1 free for TCP (baresip's TLS), and a ctrl_tcp port. */
 async function pickPorts(): Promise<{ sip: number; ctrl: number }> {
@@ -309,7 +278,7 @@ async function pickPorts(): Promise<{ sip: number; ctrl: number }> {
       const s = await listenTcp();
       held.push(s);
       const sip = (s.address() as net.AddressInfo).port;
-      if (sip >= 65535 || reserved.has(sip) || reserved.has(sip + 1)) continue;
+      if (sip >= 65535 || reservedPorts.has(sip) || reservedPorts.has(sip + 1)) continue;
       heldUdp.push(await bindUdp(sip));
       held.push(await listenTcp(sip + 1));
       let ctrl = 0;
@@ -317,7 +286,7 @@ async function pickPorts(): Promise<{ sip: number; ctrl: number }> {
         const c = await listenTcp();
         held.push(c);
         const p = (c.address() as net.AddressInfo).port;
-        if (p !== sip && p !== sip + 1 && !reserved.has(p)) ctrl = p;
+        if (p !== sip && p !== sip + 1 && !reservedPorts.has(p)) ctrl = p;
       }
       return { sip, ctrl };
     } catch {
@@ -341,38 +310,7 @@ function nextRtpRange(): [number, number] {
 // ---------------------------------------------------------------------------------------------
 // Running instances and the exit safety net
 
-const running = new Map<number, { dir: string; keepDir: boolean }>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [pid, r] of running) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-      if (!r.keepDir) rmSync(r.dir, { recursive: true, force: true });
-    }
-    running.clear();
-  });
-}
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function tail(text: string, lines = 25): string {
-  return text.split('\n').slice(-lines).join('\n');
-}
 
 // ---------------------------------------------------------------------------------------------
 // ctrl_tcp client: netstrings `<len>:<json>,` both ways
@@ -656,9 +594,8 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
       await exitPromise;
       fail(`could not spawn ${inst.baresip}: ${exitInfo}`);
     }
-    running.set(pid!, { dir, keepDir });
-    installExitHook();
-    for (const p of [sip, sip + 1, ctrl]) reserved.add(p);
+    const release = supervise(pid!, dir, keepDir);
+    for (const p of [sip, sip + 1, ctrl]) reservedPorts.add(p);
     const readLog = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
 
     const killAll = async () => {
@@ -684,8 +621,8 @@ export async function startBaresip(options: BaresipOptions = {}): Promise<Baresi
         /* gone */
       }
       if (!exited) await within(exitPromise, 2000);
-      running.delete(pid!);
-      for (const p of [sip, sip + 1, ctrl]) reserved.delete(p);
+      release();
+      for (const p of [sip, sip + 1, ctrl]) reservedPorts.delete(p);
     };
 
     let sock: net.Socket | undefined;

@@ -64,13 +64,14 @@
  * prints its ports and dir, and stops it on Ctrl-C.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, rmSync, readdirSync, renameSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, rmSync, readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, delimiter } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
-import * as dgram from 'node:dgram';
+import type * as dgram from 'node:dgram';
+import { bindUdp, closeServer, closeSocket, findExecutable, groupAlive, listenTcp, reservedPorts, sleep, supervise, tail, within } from './process.js';
 
 /** The fixture's cfg template and its companions (tls.cfg, sipp/, xcap-docs/). */
 export const KAMAILIO_FIXTURES = fileURLToPath(new URL('../fixtures/kamailio/', import.meta.url));
@@ -177,19 +178,6 @@ export class KamailioNotInstalledError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Locating the installation
 
-function findExecutable(name: string, extraDirs: string[] = ['/usr/sbin', '/usr/local/sbin', '/sbin']): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];
-  for (const d of dirs) {
-    const p = join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
 
 const MODULES = ['jsonrpcs', 'kex', 'corex', 'tm', 'tmx', 'sl', 'rr', 'pv', 'maxfwd', 'usrloc', 'registrar', 'textops', 'siputils', 'xlog', 'sanity', 'ctl', 'cfg_rpc', 'counters', 'htable', 'db_sqlite', 'auth', 'auth_db', 'nathelper', 'tls', 'xhttp', 'websocket', 'presence', 'presence_xml', 'presence_dialoginfo', 'presence_mwi', 'xcap_server', 'msrp'];
 const MODULE_PACKAGE: Record<string, string> = {
@@ -279,17 +267,6 @@ function run(file: string, args: string[], opts: { input?: string; timeoutMs?: n
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Resolves when `p` settles or after ms, whichever is first; never leaves a timer behind. */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function sqlQuote(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -297,25 +274,6 @@ function sqlQuote(s: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Ports
-
-/** Ports handed to fixtures of this process that are still running (never handed out twice). */
-const reserved = new Set<number>();
-
-function listenTcp(): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
-}
-
-function bindUdp(port = 0): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(port, '127.0.0.1', () => resolve(s));
-  });
-}
 
 /** Seven distinct free ports on 127.0.0.1 (bind-and-close; all held open until all are chosen). */
 async function pickPorts(): Promise<KamailioPorts> {
@@ -327,20 +285,20 @@ async function pickPorts(): Promise<KamailioPorts> {
       const s = await listenTcp();
       servers.push(s);
       const p = (s.address() as net.AddressInfo).port;
-      if (!reserved.has(p) && !handedOut.includes(p) && !chosen.includes(p)) chosen.push(p);
+      if (!reservedPorts.has(p) && !handedOut.includes(p) && !chosen.includes(p)) chosen.push(p);
     }
     let udp = 0;
     while (!udp) {
       const s = await bindUdp();
       sockets.push(s);
       const p = s.address().port;
-      if (!reserved.has(p) && !handedOut.includes(p) && !chosen.includes(p)) udp = p;
+      if (!reservedPorts.has(p) && !handedOut.includes(p) && !chosen.includes(p)) udp = p;
     }
     const [tcp, tls, http, https, msrp, msrps] = chosen as [number, number, number, number, number, number];
     return { udp, tcp, tls, ws: http, wss: https, http, https, msrp, msrps };
   } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(servers.map(closeServer));
+    await Promise.all(sockets.map(closeSocket));
   }
 }
 
@@ -356,11 +314,10 @@ export async function freePort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const s = await listenTcp();
     const p = (s.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    if (reserved.has(p) || handedOut.includes(p)) continue;
+    await closeServer(s);
+    if (reservedPorts.has(p) || handedOut.includes(p)) continue;
     try {
-      const u = await bindUdp(p);
-      await new Promise<void>((r) => u.close(() => r()));
+      await closeSocket(await bindUdp(p));
     } catch {
       continue;
     }
@@ -373,42 +330,6 @@ export async function freePort(): Promise<number> {
 
 function portList(p: KamailioPorts): number[] {
   return [p.udp, p.tcp, p.tls, p.http, p.https, p.msrp, p.msrps];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Running instances and the exit safety net
-
-interface Running {
-  pid: number;
-  dir: string;
-  keepDir: boolean;
-}
-const running = new Set<Running>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const r of running) {
-      try {
-        process.kill(-r.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-      if (!r.keepDir) rmSync(r.dir, { recursive: true, force: true });
-    }
-    running.clear();
-  });
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,9 +431,6 @@ function tcpConnects(port: number): Promise<boolean> {
   });
 }
 
-function tail(text: string, lines = 25): string {
-  return text.split('\n').slice(-lines).join('\n');
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -583,13 +501,11 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
       await exitPromise;
       fail(`could not spawn ${inst.kamailio}`);
     }
-    const rec: Running = { pid: pid!, dir, keepDir };
-    running.add(rec);
-    installExitHook();
-    for (const p of portList(ports)) reserved.add(p);
+    const unsupervise = supervise(pid!, dir, keepDir);
+    for (const p of portList(ports)) reservedPorts.add(p);
     const release = () => {
-      running.delete(rec);
-      for (const p of portList(ports)) reserved.delete(p);
+      unsupervise();
+      for (const p of portList(ports)) reservedPorts.delete(p);
     };
     const killGroup = async () => {
       if (!exited) {
