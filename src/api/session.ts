@@ -24,7 +24,7 @@ import type { Endpoint, TLSSettings } from '../../actors/transport/types.js';
 import { DigestClient } from '../sip/digest.js';
 import { NameAddr, parseNameAddr } from '../sip/headers/name-addr.js';
 import type { SIPRequest, SIPResponse } from '../sip/message.js';
-import { createRequest } from '../sip/request-builder.js';
+import { createRequest, toNameAddr } from '../sip/request-builder.js';
 import { ownString } from '../sip/dialog-state.js';
 import { parseMessage } from '../sip/parser.js';
 import { cancelFor } from '../sip/requests.js';
@@ -283,7 +283,7 @@ export class Session implements MediaStreamHost {
     if (streams.length === 0) throw new SessionError('connect() needs at least one stream');
     this.direction = 'outgoing';
     this.subject = options.subject;
-    this.remoteParty = toNameAddr(to);
+    this.remoteParty = addressOf(to);
     const aor = this.account.uri.aor;
     this.localParty = new NameAddr({ uri: aor, displayName: this.account.displayName ?? undefined, params: { tag: randomToken(10) } });
     this.connectTo = { to: this.remoteParty, routes: routes.length ? routes : this.account.outboundProxy ? [this.account.outboundProxy] : [], isFocus: options.isFocus === true };
@@ -1048,13 +1048,12 @@ export class Session implements MediaStreamHost {
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY, REFER, SUBSCRIBE, INFO';
 
-function toNameAddr(v: NameAddr | URI | string): NameAddr {
-  if (v instanceof NameAddr) return v;
-  if (typeof v !== 'string') return new NameAddr({ uri: v });
+/** The address a session is given (`connect(to)`), or SessionError. */
+function addressOf(v: NameAddr | URI | string): NameAddr {
   try {
-    return v.includes('<') ? parseNameAddr(v.trim(), 'To') : new NameAddr({ uri: parseURI(v.trim()) });
+    return toNameAddr(v);
   } catch (e) {
-    throw new SessionError(`bad address '${v}': ${(e as Error).message}`);
+    throw new SessionError((e as Error).message);
   }
 }
 

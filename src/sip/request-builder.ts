@@ -32,8 +32,11 @@ export interface RequestSpec {
   userAgent?: string;
 }
 
-/** A From/To/Contact/Route value given as text (`"Bob" <sip:b@h>;tag=1`, `sip:b@h`) or an object. */
-function toNameAddr(v: NameAddr | URI | string): NameAddr {
+/**
+ * A From/To/Contact/Route value given as text (`"Bob" <sip:b@h>;tag=1`, `sip:b@h`) or an object;
+ * SIPBuildError when the text is not an address.
+ */
+export function toNameAddr(v: NameAddr | URI | string): NameAddr {
   if (v instanceof NameAddr) return v;
   if (typeof v !== 'string') return new NameAddr({ uri: v });
   try {
