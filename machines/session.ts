@@ -246,6 +246,8 @@ export const session = setup({
     send2xx: () => {},
     /** §13.3.1.4: retransmit the 2xx (the interval that just ran out was `context.ackWait`). */
     retransmit2xx: () => {},
+    /** The 2xx was never ACKed (SIPSessionDidProcessTransaction with ack_received false). */
+    reportNoAck: () => {},
     /** ACK a 2xx to our INVITE (or re-INVITE: the dialog layer). */
     sendAck: () => {},
     /** Send BYE (the dialog layer; its final response is `byeAnswered`). */
@@ -562,7 +564,7 @@ export const session = setup({
       initial: 'waitingAck',
       entry: 'firstAckWait',
       after: {
-        ackTimeout: { target: 'terminating', actions: 'missingAck' },
+        ackTimeout: { target: 'terminating', actions: ['missingAck', 'reportNoAck'] },
       },
       on: {
         // §9.2: "If the UAS has already sent a final response for the original request, the

@@ -129,6 +129,7 @@ export class Session implements MediaStreamHost {
       sendProvisional: ({ self }) => byActor.get(self)?.sendProvisional(),
       send2xx: ({ self }) => byActor.get(self)?.send2xx(),
       retransmit2xx: ({ self }) => byActor.get(self)?.retransmit2xx(),
+      reportNoAck: ({ self }) => byActor.get(self)?.reportNoAck(),
       sendAck: () => {}, // the dialog layer ACKs every 2xx (§13.2.2.4)
       sendBye: ({ self }) => void byActor.get(self)?.sendBye(),
       sendCancel: ({ self }) => void byActor.get(self)?.sendCancel(),
@@ -704,6 +705,10 @@ export class Session implements MediaStreamHost {
     this.engine.dialogs.setHandler(this.dialog, (_d, t) => this.inDialog(t), (_d, ack) => this.gotAck(ack));
   }
 
+  private reportNoAck(): void {
+    if (this.final2xx) this.processed('remote', 'INVITE', this.final2xx, false);
+  }
+
   private retransmit2xx(): void {
     if (this.inviteTx && this.final2xx) this.inviteTx.respond(this.final2xx);
   }
@@ -724,7 +729,9 @@ export class Session implements MediaStreamHost {
     tx.respond(res);
     if (tx === this.inviteTx) this.inviteAnswered = true;
     if (isInvite && tx !== this.inviteTx) {
-      this.processed('remote', 'INVITE', res, code >= 200 && code < 300 ? 'unknown' : undefined);
+      // A 2xx is reported when its ACK comes (ack_received true) or never does (false); the
+      // transaction of a non-2xx ends in the transaction layer, which absorbs its ACK (§17.2.1).
+      if (code >= 300) this.processed('remote', 'INVITE', res, 'unknown');
       if (code >= 200 && code < 300) {
         if (this.pendingAnswer) this.media.local = this.pendingAnswer;
         if (this.pendingOffer && !this.offerInReinviteResponse) this.media.remote = this.pendingOffer;
@@ -874,6 +881,7 @@ export class Session implements MediaStreamHost {
     const tick = () => {
       if (Date.now() - r.started >= 64 * this.T1) {
         this.reinviteRetransmit = undefined;
+        this.processed('remote', 'INVITE', response, false);
         // "the session SHOULD be terminated" (§13.3.1.4)
         this.actor.send({ type: 'end' });
         return;
@@ -897,6 +905,7 @@ export class Session implements MediaStreamHost {
   private gotAck(ack: SIPRequest): void {
     const seq = ack.cseq?.seq;
     if (this.reinviteRetransmit && seq === this.reinviteRetransmit.cseq) {
+      this.processed('remote', 'INVITE', this.reinviteRetransmit.response, true);
       this.stopReinviteRetransmit();
       if (this.offerInReinviteResponse) {
         this.offerInReinviteResponse = false;

@@ -112,6 +112,9 @@ test('sipp proposes a second audio stream (call-uas-adds-stream), we accept: 200
     await waitFor(() => second.state === 'started', 2000, 'the new stream to start');
     assert.is(second.remoteRtpPortSdp, mediaPort(port) + 2);
     assert.is(first.remoteRtpPortSdp, mediaPort(port));
+    // the re-INVITE's transaction is reported once sipp's ACK for our 200 is in
+    const processed = await alice.next('SIPSessionDidProcessTransaction', mark);
+    assert.equal(dataOf(processed), { timestamp: 0, originator: 'remote', method: 'INVITE', code: 200, reason: 'OK', ack_received: true });
     assert.equal(transactions(alice, mark), [{ originator: 'remote', method: 'INVITE', code: 200 }]);
     await session.end();
     check(await sipp.done, 'call-uas-adds-stream');

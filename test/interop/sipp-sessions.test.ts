@@ -313,6 +313,8 @@ test('ACK never arrives (call-uac-no-ack): the 200 is retransmitted T1, 2·T1...
     check(r, 'call-uac-no-ack');
     const fail = await bob.next('SIPSessionDidFail');
     assert.equal({ ...fail.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', code: 0, reason: '', failure_reason: 'missing ACK' });
+    const invite = bob.notes.find((n) => n.name === 'SIPSessionDidProcessTransaction' && (n.data as { method: string }).method === 'INVITE');
+    assert.equal({ ...invite?.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', method: 'INVITE', code: 200, reason: 'OK', ack_received: false });
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 64 * T1, `BYE after 64·T1 (${elapsed} ms)`);
     // 200s received by sipp: the first and its retransmissions (T1 doubling to T2 = 4·T1 here)
@@ -320,6 +322,36 @@ test('ACK never arrives (call-uac-no-ack): the 200 is retransmitted T1, 2·T1...
     assert.ok(oks >= 10, `the 200 was retransmitted (${oks} seen)`);
   } finally {
     await bob.stop();
+  }
+});
+
+test('our 200 to sipp\'s re-INVITE is never ACKed (call-uas-reinvite-no-ack): retransmitted, then BYE after 64·T1; ack_received false', async () => {
+  const T1 = 50;
+  rtpBase += 40;
+  const alice = await makeParty('alice', [AudioStreamType], { T1, rtp: { start: rtpBase, end: rtpBase + 38 } });
+  const port = sippPort();
+  const sipp = runSipp({ scenario: 'call-uas-reinvite-no-ack.xml', port, calls: 1, args: ['-d', '300', '-mp', String(port + 1000)], timeoutMs: 20000, traceMessages: true });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const session = new Session(alice.account, alice.manager.engine);
+    await session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]);
+    const mark = alice.notes.length;
+    const held = await alice.next('SIPSessionDidChangeHoldState', mark);
+    const heldAt = Date.now();
+    assert.is((held.data as { on_hold: boolean }).on_hold, true);
+    const processed = await alice.next('SIPSessionDidProcessTransaction', mark, 5000);
+    assert.equal({ ...processed.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', method: 'INVITE', code: 200, reason: 'OK', ack_received: false });
+    const end = await alice.next('SIPSessionDidEnd', mark, 5000);
+    assert.ok(Date.now() - heldAt >= 64 * T1 - 100, `BYE after 64·T1 (${Date.now() - heldAt} ms)`);
+    assert.is((end.data as { originator: string }).originator, 'local');
+    const r = await sipp.done;
+    check(r, 'call-uas-reinvite-no-ack');
+    // the 200 to the re-INVITE (CSeq 1 INVITE, sipp's numbering) and its retransmissions
+    const oks = r.messages.split(/^-{20,}.*$/m).filter((m) => /^SIP\/2\.0 200 OK/m.test(m) && /^CSeq:\s*1 INVITE/im.test(m) && /a=(recvonly|inactive)/.test(m)).length;
+    assert.ok(oks >= 5, `the 200 was retransmitted (${oks} seen by sipp)`);
+  } finally {
+    sipp.kill();
+    await alice.stop();
   }
 });
 
