@@ -4,6 +4,7 @@
  * the parser tags each field with its slot, so that these headers are found and cached without
  * string-keyed Map lookups or string comparisons.
  */
+import { HEADER_DEFS } from './header-names.js';
 export const Slot = {
   Via: 0,
   From: 1,
@@ -38,3 +39,6 @@ export function coreSlot(key: string): Slot | -1 {
     default: return -1;
   }
 }
+
+/** The slot of each HEADER_DEFS id, -1 for the other headers. */
+export const SLOT_OF_ID: Int8Array = Int8Array.from(HEADER_DEFS, (d) => coreSlot(d.key));

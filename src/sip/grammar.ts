@@ -22,7 +22,7 @@ export const TOKEN = new Uint8Array(128);
 /** word = token chars plus "(" ")" "<" ">" ":" "\" DQUOTE "/" "[" "]" "?" "{" "}" (Call-ID) */
 export const WORD = new Uint8Array(128);
 /** Characters a gen-value may hold when it is a host (IPv6 reference) rather than a token. */
-const GEN_VALUE = new Uint8Array(128);
+export const GEN_VALUE = new Uint8Array(128);
 
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
@@ -381,6 +381,16 @@ export class Params {
    * NO_PARAMS (never written to: `add` replaces it), so an empty Params allocates nothing more.
    */
   private list: (string | null | boolean)[] = NO_PARAMS;
+
+  /**
+   * @internal a Params over a flat list a parser built: four entries per parameter, name as
+   * written, lower-case key, value, quoted flag (see `list`). The list is taken, not copied.
+   */
+  static fromList(list: (string | null | boolean)[]): Params {
+    const p = new Params();
+    if (list.length > 0) p.list = list;
+    return p;
+  }
 
   static from(init: Record<string, string | null | number | boolean | undefined> | Params | undefined): Params {
     if (init instanceof Params) return init.clone();

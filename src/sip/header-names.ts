@@ -13,6 +13,8 @@ export interface HeaderDef {
   readonly list: boolean;
   /** At most one field may appear (RFC 3261 §7.3.1; a second one makes the message malformed). */
   readonly single: boolean;
+  /** Index in HEADER_DEFS: the parser tags each field with it instead of a name string. */
+  readonly id: number;
 }
 
 /** Compact forms: RFC 3261 §7.3.3 and §20, RFC 3515 (r), RFC 3892 (b), RFC 4028 (x), RFC 3841 (a, j, d), RFC 4474 (y, n), RFC 6665 (o, u). */
@@ -72,7 +74,7 @@ function define(name: string): HeaderDef {
   const key = name.toLowerCase();
   const existing = DEFS.get(key);
   if (existing) return existing;
-  const def: HeaderDef = { name, key, list: LIST.includes(name), single: SINGLE.includes(name) };
+  const def: HeaderDef = { name, key, list: LIST.includes(name), single: SINGLE.includes(name), id: DEFS.size };
   DEFS.set(key, def);
   return def;
 }
@@ -195,6 +197,122 @@ export function lookupHeader(text: string, start: number, end: number): number {
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c >= 128 || TOKEN[c] !== 1) return NOT_A_TOKEN;
+  }
+  return -1;
+}
+
+// ---- the fast parser's lookup (octets) -----------------------------------------------------------
+
+/**
+ * Step of the running hash the fast parser computes over a header name while it scans the
+ * name's octets for the colon (so the name is placed without a second pass). `c | 0x20` folds
+ * ASCII letters to lower case and maps no other token character onto another token character
+ * (header names are tokens, RFC 3261 §25.1), so the hash ignores case and nothing else.
+ */
+export function nameHashStep(h: number, c: number): number {
+  return (Math.imul(h, 31) + (c | 0x20)) | 0;
+}
+
+const BYTE_TABLE_SIZE = 1024;
+const BYTE_TABLE_IDS = new Int16Array(BYTE_TABLE_SIZE).fill(-1);
+/** Each slot's lower-case spelling as octets. */
+const BYTE_TABLE_LOWER: Uint8Array[] = new Array<Uint8Array>(BYTE_TABLE_SIZE).fill(new Uint8Array(0));
+
+function byteSlot(h: number): number {
+  return (h ^ (h >>> 10)) & (BYTE_TABLE_SIZE - 1);
+}
+
+function addByteSpelling(lower: string, id: number): void {
+  let h = 0;
+  for (let i = 0; i < lower.length; i++) h = nameHashStep(h, lower.charCodeAt(i));
+  let slot = byteSlot(h);
+  while (BYTE_TABLE_IDS[slot] >= 0) slot = (slot + 1) & (BYTE_TABLE_SIZE - 1);
+  BYTE_TABLE_IDS[slot] = id;
+  BYTE_TABLE_LOWER[slot] = Buffer.from(lower, 'latin1');
+}
+
+for (let id = 0; id < HEADER_DEFS.length; id++) addByteSpelling(HEADER_DEFS[id].key, id);
+for (const [short, long] of Object.entries(COMPACT)) addByteSpelling(short, HEADER_DEFS.indexOf(DEFS.get(long.toLowerCase())!));
+
+/**
+ * The id of the known header whose name is the token at octets [start, end) of `b`, whose
+ * running hash (nameHashStep) is `h`; -1 for any other token. The same answer as lookupHeader
+ * for a token. The candidate is confirmed octet by octet, case folded as in nameHashStep
+ * (String.prototype.startsWith would do, but costs several times more when it matches).
+ */
+export function lookupHeaderHashed(b: Uint8Array, start: number, end: number, h: number): number {
+  const n = end - start;
+  let slot = byteSlot(h);
+  for (;;) {
+    const id = BYTE_TABLE_IDS[slot];
+    if (id < 0) return -1;
+    const lower = BYTE_TABLE_LOWER[slot];
+    if (lower.length === n) {
+      let j = 0;
+      while (j < n && (b[start + j] | 0x20) === lower[j]) j++;
+      if (j === n) return id;
+    }
+    slot = (slot + 1) & (BYTE_TABLE_SIZE - 1);
+  }
+}
+
+/**
+ * The canonical spellings and compact forms, each followed by ':', for canonicalHeaderAt:
+ * nearly every header line starts with one of these, and then one octet-by-octet comparison
+ * both recognises the name and finds the colon. They are chained by their first two octets
+ * (the compact forms' second octet is the ':'), most frequent first, and stored flat (one
+ * octet array, offsets and ids in typed arrays) so that a probe loads no JS objects.
+ */
+const SPELLED = new Uint8Array(4096);
+/** Per candidate: offset of its spelling in SPELLED, length (with the ':'), header id, next candidate or -1. */
+const CAND_OFFSET: number[] = [];
+const CAND_LENGTH: number[] = [];
+const CAND_ID: number[] = [];
+const CAND_NEXT: number[] = [];
+/** First candidate for each (first octet << 7 | second octet), -1 for none. */
+const CHAIN = new Int16Array(128 * 128).fill(-1);
+{
+  const frequent = ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Content-Length', 'Content-Type', 'Max-Forwards', 'Record-Route', 'Route', 'Allow', 'Supported', 'User-Agent', 'Server', 'Expires', 'Event', 'Subscription-State', 'Authorization', 'WWW-Authenticate'];
+  const spellings: [string, number][] = [];
+  for (const name of frequent) spellings.push([name, DEFS.get(name.toLowerCase())!.id]);
+  for (const def of HEADER_DEFS) if (!frequent.includes(def.name)) spellings.push([def.name, def.id]);
+  for (const [short, long] of Object.entries(COMPACT)) spellings.push([short, DEFS.get(long.toLowerCase())!.id]);
+  let used = 0;
+  const last = new Map<number, number>();
+  for (const [spelling, id] of spellings) {
+    const text = spelling + ':';
+    const k = CAND_ID.length;
+    CAND_OFFSET.push(used);
+    CAND_LENGTH.push(text.length);
+    CAND_ID.push(id);
+    CAND_NEXT.push(-1);
+    for (let j = 0; j < text.length; j++) SPELLED[used++] = text.charCodeAt(j);
+    const key = (text.charCodeAt(0) << 7) | text.charCodeAt(1);
+    const tail = last.get(key);
+    if (tail === undefined) CHAIN[key] = k;
+    else CAND_NEXT[tail] = k;
+    last.set(key, k);
+  }
+}
+
+/** Longest spelling canonicalHeaderAt can report (its length is packed in 6 bits). */
+for (const n of CAND_LENGTH) if (n - 1 > 63) throw new Error('header name too long to pack');
+
+/**
+ * When the octets at `pos` are a known header's canonical spelling or compact form followed
+ * directly by ':', its id * 64 + the name's length; otherwise -1 (the caller then reads the
+ * name octet by octet: another case, whitespace before the colon, an unknown name).
+ */
+export function canonicalHeaderAt(b: Uint8Array, pos: number): number {
+  const c0 = b[pos];
+  const c1 = b[pos + 1];
+  if (!(c0 < 128 && c1 < 128)) return -1;
+  for (let k = CHAIN[(c0 << 7) | c1]; k >= 0; k = CAND_NEXT[k]) {
+    const off = CAND_OFFSET[k];
+    const n = CAND_LENGTH[k];
+    let j = 2;
+    while (j < n && b[pos + j] === SPELLED[off + j]) j++;
+    if (j === n) return CAND_ID[k] * 64 + (n - 1);
   }
   return -1;
 }

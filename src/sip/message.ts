@@ -8,8 +8,8 @@
  * always written from the body's actual length.
  */
 import { SIPBuildError } from './errors.js';
-import { coreSlot, Slot } from './core-slots.js';
-import { headerDef, headerKey } from './header-names.js';
+import { coreSlot, Slot, SLOT_OF_ID } from './core-slots.js';
+import { HEADER_DEFS, headerDef, headerKey } from './header-names.js';
 import type { CSeq } from './headers/cseq.js';
 import type { MediaType } from './headers/media-type.js';
 import type { ContactValue, NameAddr } from './headers/name-addr.js';
@@ -22,6 +22,9 @@ const EMPTY = Buffer.alloc(0);
 
 /** Marks a core slot whose header has not been parsed yet (undefined is a valid value). */
 const UNSET: unique symbol = Symbol('unset');
+
+/** Numbers per field in SIPMessage's wire list (see `wire`). */
+const FIELD_STRIDE = 5;
 
 function newCore(): unknown[] {
   return [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
@@ -44,12 +47,24 @@ export abstract class SIPMessage {
   /** The body, binary-safe. Its length is what Content-Length says on output. */
   body: Buffer = EMPTY;
 
-  /** @internal field names as they are written (canonical for known headers). */
-  protected names: string[] = [];
+  /**
+   * @internal the header section as received (a latin1 string of the message's octets), which
+   * `wire` points into; '' for built messages and after the fields were materialised.
+   */
+  private src = '';
+  /**
+   * @internal set by the parser's fast path: FIELD_STRIDE numbers per field — HEADER_DEFS id
+   * (-1 for an unknown name), name start, name end, value start, value end — into `src`. The
+   * strings of `names`/`keys`/`values` are cut from `src` only when raw access needs them, so
+   * parsing a message allocates no string for a header nobody reads.
+   */
+  private wire: number[] | undefined = undefined;
+  /** @internal field names as they are written (canonical for known headers); see fieldNames(). */
+  private nameList: string[] | undefined = undefined;
   /** @internal lower-case keys, compact forms expanded. */
-  protected keys: string[] = [];
+  private keyList: string[] | undefined = undefined;
   /** @internal raw values, unfolded, trimmed. */
-  protected values: string[] = [];
+  private valueList: string[] | undefined = undefined;
   /**
    * @internal set by the parser: the core Slot of each field (-1 for others), parallel to
    * `keys`, so that finding a core header's fields compares small integers instead of strings.
@@ -65,6 +80,85 @@ export abstract class SIPMessage {
   /** @internal typed values of every other header, created on first use. */
   private cache: Map<string, unknown> | undefined = undefined;
 
+  /** @internal names, keys and values as arrays (cut from the wire fields on first use). */
+  protected get names(): string[] {
+    return this.nameList ?? this.materialize().nameList!;
+  }
+
+  protected get keys(): string[] {
+    return this.keyList ?? this.materialize().keyList!;
+  }
+
+  protected get values(): string[] {
+    return this.valueList ?? this.materialize().valueList!;
+  }
+
+  /**
+   * Turn the parser's wire fields into the name/key/value arrays that every mutation and most
+   * raw reads work on (or create empty ones for a built message).
+   */
+  private materialize(): this {
+    const wire = this.wire;
+    const names: string[] = [];
+    const keys: string[] = [];
+    const values: string[] = [];
+    if (wire !== undefined) {
+      const src = this.src;
+      const slots: number[] = [];
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) {
+        const id = wire[i];
+        if (id >= 0) {
+          const def = HEADER_DEFS[id];
+          names.push(def.name);
+          keys.push(def.key);
+        } else {
+          const name = src.slice(wire[i + 1], wire[i + 2]);
+          names.push(name);
+          keys.push(name.toLowerCase());
+        }
+        values.push(src.slice(wire[i + 3], wire[i + 4]));
+        slots.push(id >= 0 ? SLOT_OF_ID[id] : -1);
+      }
+      this.slots = slots;
+      this.wire = undefined;
+    }
+    this.nameList = names;
+    this.keyList = keys;
+    this.valueList = values;
+    return this;
+  }
+
+  /** @internal used by the parser's fast path: the fields, as offsets into `src`. */
+  adoptWire(src: string, wire: number[]): void {
+    this.src = src;
+    this.wire = wire;
+    this.nameList = undefined;
+    this.keyList = undefined;
+    this.valueList = undefined;
+    this.slots = undefined;
+  }
+
+  /** @internal used by the parser: a core header's typed value, parsed and checked already. */
+  setCore(slot: Slot, value: unknown): void {
+    this.core[slot] = value;
+  }
+
+  /** @internal used by the parser: whether a core header's typed value is cached. */
+  hasCore(slot: Slot): boolean {
+    return this.core[slot] !== UNSET;
+  }
+
+  /** @internal used by the parser: the eager field arrays (the general parser fills them in). */
+  rawFields(): { names: string[]; keys: string[]; values: string[] } {
+    if (this.nameList === undefined) this.materialize();
+    return { names: this.nameList!, keys: this.keyList!, values: this.valueList! };
+  }
+
+  /** @internal used by the parser: the core Slot of each field of `rawFields()`. */
+  setSlots(slots: number[]): void {
+    this.slots = slots;
+  }
+
   abstract get isRequest(): boolean;
   abstract startLine(): string;
 
@@ -72,14 +166,30 @@ export abstract class SIPMessage {
 
   /** @internal used by the parser: append a field without validation or cache handling. */
   pushRaw(name: string, key: string, value: string): void {
-    this.slots = undefined;
     this.names.push(name);
     this.keys.push(key);
     this.values.push(value);
+    this.slots = undefined;
+  }
+
+  /**
+   * The HEADER_DEFS id of a known header when the fields are still wire offsets (so that a
+   * lookup compares small integers and cuts only the value it returns); -1 otherwise.
+   */
+  private wireId(name: string): number {
+    if (this.wire === undefined) return -1;
+    const def = headerDef(name);
+    return def === undefined ? -1 : def.id;
   }
 
   /** The first field value of a header (any spelling, compact forms included). */
   get(name: string): string | undefined {
+    const id = this.wireId(name);
+    if (id >= 0) {
+      const wire = this.wire!;
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) return this.src.slice(wire[i + 3], wire[i + 4]);
+      return undefined;
+    }
     const key = headerKey(name);
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.values[i];
@@ -88,20 +198,33 @@ export abstract class SIPMessage {
 
   /** Every field value of a header, in order, one per field line. */
   getAll(name: string): string[] {
-    const key = headerKey(name);
     const out: string[] = [];
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) out.push(this.values[i]);
+    const id = this.wireId(name);
+    if (id >= 0) {
+      const wire = this.wire!;
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) out.push(this.src.slice(wire[i + 3], wire[i + 4]));
+      return out;
+    }
+    const key = headerKey(name);
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) out.push(this.values[i]);
     return out;
   }
 
   has(name: string): boolean {
-    return this.keys.includes(headerKey(name));
+    return this.count(name) > 0;
   }
 
   /** Number of field lines of a header. */
   count(name: string): number {
-    const key = headerKey(name);
     let n = 0;
+    const id = this.wireId(name);
+    if (id >= 0) {
+      const wire = this.wire!;
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) n++;
+      return n;
+    }
+    const key = headerKey(name);
     for (const k of this.keys) if (k === key) n++;
     return n;
   }
@@ -235,9 +358,18 @@ export abstract class SIPMessage {
 
   /** Every field value of a core header, in order. */
   private slotValues(slot: Slot, key: string): string[] {
+    const vals: string[] = [];
+    const wire = this.wire;
+    if (wire !== undefined) {
+      const src = this.src;
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) {
+        const id = wire[i];
+        if (id >= 0 && SLOT_OF_ID[id] === slot) vals.push(src.slice(wire[i + 3], wire[i + 4]));
+      }
+      return vals;
+    }
     const slots = this.slots;
     if (slots === undefined) return this.valuesOf(key);
-    const vals: string[] = [];
     for (let i = 0; i < slots.length; i++) if (slots[i] === slot) vals.push(this.values[i]);
     return vals;
   }
@@ -277,6 +409,14 @@ export abstract class SIPMessage {
 
   /** The first field value of a core header, or undefined. */
   private firstSlotValue(slot: Slot, key: string): string | undefined {
+    const wire = this.wire;
+    if (wire !== undefined) {
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) {
+        const id = wire[i];
+        if (id >= 0 && SLOT_OF_ID[id] === slot) return this.src.slice(wire[i + 3], wire[i + 4]);
+      }
+      return undefined;
+    }
     const slots = this.slots;
     if (slots === undefined) return this.get(key);
     for (let i = 0; i < slots.length; i++) if (slots[i] === slot) return this.values[i];
@@ -462,8 +602,11 @@ export class SIPRequest extends SIPMessage {
     if (init.body !== undefined) this.body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : init.body;
   }
 
-  /** @internal the parser's constructor: the URI text as received, validated already. */
-  static fromWire(method: string, uriText: string, uri: URI, version: string): SIPRequest {
+  /**
+   * @internal the parser's constructor: the URI text as received, validated already; `uri` is
+   * undefined when the parser only checked it (it is then parsed on first use).
+   */
+  static fromWire(method: string, uriText: string, uri: URI | undefined, version: string): SIPRequest {
     const r = new SIPRequest(FROM_WIRE_REQUEST);
     r.method = method;
     r.uriText = uriText;

@@ -7,6 +7,10 @@
  * depend on (Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length) are parsed and checked
  * here, so a message that comes out of this function is one a UA can process; everything else
  * is parsed on first access. Every loop moves forward through the input: linear time.
+ *
+ * An ordinary message (all ASCII, at most ASCII_WHOLE_LIMIT octets, usual forms) is parsed in
+ * one pass by wire-parser.ts, which declines anything else; the general parser below then
+ * decides, so both accept and refuse exactly the same messages, with the same values.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { SIPParseError, type SalvagedHeaders } from './errors.js';
@@ -15,6 +19,7 @@ import { HEADER_DEFS, lookupHeader, NOT_A_TOKEN } from './header-names.js';
 import { TOKEN } from './grammar.js';
 import { SIPRequest, SIPResponse, type SIPMessage } from './message.js';
 import { isSipURI, parseURI, type URI } from './uri.js';
+import { parseWire, type WireLimits } from './wire-parser.js';
 
 export interface ParseOptions {
   /** Largest header section accepted, in octets (default 65,536). */
@@ -73,18 +78,51 @@ function trimWs(s: string, from: number, to: number): string {
   return s.slice(from, to);
 }
 
+/** No options given: the defaults (shared, so that a call without options allocates none). */
+const NO_OPTIONS: ParseOptions = Object.freeze({});
+
+/** Resolved limits for the fast path, reused by every call without options. */
+const DEFAULT_LIMITS: WireLimits = Object.freeze({ ...DEFAULTS, stream: false });
+
 /** Parse a request or response. Throws SIPParseError for anything that must be refused. */
-export function parseMessage(data: Buffer | string, options: ParseOptions = {}): SIPRequest | SIPResponse {
+export function parseMessage(data: Buffer | string, options: ParseOptions = NO_OPTIONS): SIPRequest | SIPResponse {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes;
-  const maxHeaders = options.maxHeaders ?? DEFAULTS.maxHeaders;
-  const maxLineLength = options.maxLineLength ?? DEFAULTS.maxLineLength;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
 
   // RFC 3261 §7.5: CRLFs before the start-line are ignored.
   let start = 0;
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
   if (start >= buf.length) throw refuse('empty message', undefined);
+
+  // The ordinary message, small and all ASCII, in one pass (wire-parser.ts); it declines
+  // anything else, which the general parser below then accepts or refuses.
+  if (buf.length <= ASCII_WHOLE_LIMIT && isAscii(buf)) {
+    const limits = options === NO_OPTIONS ? DEFAULT_LIMITS : resolveLimits(options);
+    const msg = parseWire(buf, buf.toString('latin1'), start, limits);
+    if (msg !== undefined) return msg;
+  }
+  return parseGeneral(buf, start, options);
+}
+
+function resolveLimits(options: ParseOptions): WireLimits {
+  return {
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
+    maxHeaders: options.maxHeaders ?? DEFAULTS.maxHeaders,
+    maxLineLength: options.maxLineLength ?? DEFAULTS.maxLineLength,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    stream: options.stream === true,
+  };
+}
+
+/**
+ * The general parser: every form RFC 3261 allows (folding, bare LF, UTF-8, compact and odd
+ * spellings, rarer value forms), and the exact refusal for everything else.
+ * @internal exported for the test that holds the fast path to it (test/sip/fast-path.test.ts).
+ */
+export function parseGeneral(buf: Buffer, start: number, options: ParseOptions): SIPRequest | SIPResponse {
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes;
+  const maxHeaders = options.maxHeaders ?? DEFAULTS.maxHeaders;
+  const maxLineLength = options.maxLineLength ?? DEFAULTS.maxLineLength;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
 
   let headerEnd = buf.indexOf(CRLFCRLF, start);
   let bodyStart: number;
@@ -134,7 +172,7 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   // ---- header fields ----------------------------------------------------------------------
   let lines = 0;
   let last = -1;
-  const m = msg as unknown as { names: string[]; keys: string[]; values: string[]; slots: number[] | undefined };
+  const m = msg.rawFields();
   const slots: number[] = [];
   const counts = CORE_COUNTS.fill(0);
   while (pos < n) {
@@ -184,7 +222,7 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     pos = eol + 1;
   }
 
-  m.slots = slots;
+  msg.setSlots(slots);
   checkCoreHeaders(msg, counts);
 
   // ---- body (RFC 3261 §18.3) --------------------------------------------------------------

@@ -41,6 +41,8 @@ export class NameAddr {
   params!: Params;
   private uriText: string | undefined = undefined;
   private parsedUri: URI | undefined = undefined;
+  /** The fast parser's URI for `uriText`, handed out (as parsedUri) on first read. */
+  private readyUri: URI | undefined = undefined;
   private header: string | undefined = undefined;
 
   constructor(init: NameAddrInit, header?: string) {
@@ -52,14 +54,29 @@ export class NameAddr {
     else this.parsedUri = init.uri;
   }
 
+  /**
+   * @internal an address from parts a parser validated: the URI as received (`uriText`) and
+   * already parsed (`uri`); `params` is taken, not copied. It reads like an address the general
+   * parser made: its text is the received one until the URI is first read, canonical after.
+   */
+  static fromParts(displayName: string | undefined, params: Params, header: string, uriText: string, uri: URI): NameAddr {
+    const na = makeNameAddr(uriText, displayName, params, header);
+    (na as unknown as { readyUri: URI | undefined }).readyUri = uri;
+    return na;
+  }
+
   /** The URI, parsed on first use (throws SIPParseError if it is malformed). */
   get uri(): URI {
-    if (this.parsedUri === undefined) this.parsedUri = parseURI(this.uriText!, this.header);
+    if (this.parsedUri === undefined) {
+      this.parsedUri = this.readyUri ?? parseURI(this.uriText!, this.header);
+      this.readyUri = undefined;
+    }
     return this.parsedUri;
   }
 
   set uri(value: URI) {
     this.parsedUri = value;
+    this.readyUri = undefined;
     this.uriText = undefined;
   }
 
@@ -127,14 +144,19 @@ export class ContactWildcard {
 
 export type ContactValue = NameAddr | ContactWildcard;
 
-/** An address from parsed parts: the URI text is parsed on first use; `params` is taken, not copied. */
-function makeNameAddr(uriText: string, displayName: string | undefined, params: Params, header: string): NameAddr {
+/**
+ * An address from parsed parts: the URI text is parsed on first use unless the parser gives it
+ * parsed already (`uri`); `params` is taken, not copied.
+ */
+function makeNameAddr(uriText: string | undefined, displayName: string | undefined, params: Params, header: string, uri?: URI): NameAddr {
   const na = new NameAddr(FROM_PARSER);
   na.displayName = displayName;
   na.params = params;
   // The fields are private to the class; this module builds them for the parser only.
-  (na as unknown as { uriText: string }).uriText = uriText;
-  (na as unknown as { header: string }).header = header;
+  const fields = na as unknown as { uriText: string | undefined; header: string; parsedUri: URI | undefined };
+  fields.uriText = uriText;
+  fields.header = header;
+  fields.parsedUri = uri;
   return na;
 }
 

@@ -40,16 +40,17 @@ export class Via {
   params!: Params;
 
   constructor(init: ViaInit) {
-    if (init === FROM_PARSER) return;
-    this.protocol = init.protocol ?? 'SIP/2.0';
-    this.transport = init.transport.toUpperCase();
-    if (!init.host) throw new SIPBuildError('Via needs a host');
-    this.host = init.host;
-    this.port = init.port;
-    this.params = init.params ? init.params.clone() : new Params();
-    if (init.branch !== undefined) this.params.set('branch', init.branch);
-    if (init.rport === true) this.params.set('rport', null);
-    else if (typeof init.rport === 'number') this.params.set('rport', String(init.rport));
+    // The checks live in initVia so that this body stays small enough for V8 to inline into
+    // the parser, which constructs every Via it reads through here (FROM_PARSER).
+    if (init !== FROM_PARSER) initVia(this, init);
+  }
+
+  /**
+   * @internal a Via from parts a parser validated, via-params included (viaParamsProblem),
+   * taking `params` (protocol SIP/2.0).
+   */
+  static fromParts(transport: string, host: string, port: number | undefined, params: Params): Via {
+    return makeVia('SIP/2.0', transport, host, port, params);
   }
 
   get branch(): string | undefined {
@@ -102,6 +103,19 @@ export class Via {
   toJSON(): string {
     return this.toString();
   }
+}
+
+/** The public constructor's work: checks and copies of a ViaInit. */
+function initVia(v: Via, init: ViaInit): void {
+  v.protocol = init.protocol ?? 'SIP/2.0';
+  v.transport = init.transport.toUpperCase();
+  if (!init.host) throw new SIPBuildError('Via needs a host');
+  v.host = init.host;
+  v.port = init.port;
+  v.params = init.params ? init.params.clone() : new Params();
+  if (init.branch !== undefined) v.params.set('branch', init.branch);
+  if (init.rport === true) v.params.set('rport', null);
+  else if (typeof init.rport === 'number') v.params.set('rport', String(init.rport));
 }
 
 /** A Via from parsed parts, taking ownership of `params` (no copy). */

@@ -1,0 +1,107 @@
+/**
+ * The one-pass parser (src/sip/wire-parser.ts) is an optimisation of the general one
+ * (parseGeneral in src/sip/parser.ts): whatever it accepts, the general parser must accept too,
+ * with the same values for everything the stack reads. It may decline (return undefined) at will.
+ * Held to that over the benchmark corpus, the RFC 4475 / 5118 torture messages (as stored and
+ * with CRLF line ends) and randomly edited messages.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { corpus } from '../../bench/corpus.js';
+import { parseWire, type WireLimits } from '../../src/sip/wire-parser.js';
+import { parseGeneral } from '../../src/sip/parser.js';
+import type { SIPRequest, SIPResponse } from '../../src/sip/message.js';
+
+const LIMITS: WireLimits = { maxHeaderBytes: 65536, maxHeaders: 256, maxLineLength: 16384, maxBodyBytes: 1 << 24, stream: false };
+const torture = join(import.meta.dirname, '../fixtures/torture');
+
+/** Everything the transaction and dialog layers read, as comparable JSON. */
+function view(m: SIPRequest | SIPResponse): string {
+  const o: Record<string, unknown> = { start: m.startLine(), fields: m.fields(), body: m.body.toString('latin1') };
+  const addr = (x: unknown) => {
+    const a = x as { uri?: { user?: string; host?: string; port?: number; params?: { toJSON(): unknown } }; displayName?: string; params?: { toJSON(): unknown } };
+    return { s: String(x), d: a.displayName, p: a.params?.toJSON(), u: a.uri && String(a.uri), uu: a.uri?.user, uh: a.uri?.host, up: a.uri?.port, upar: a.uri?.params?.toJSON() };
+  };
+  for (const k of ['via', 'from', 'to', 'callId', 'cseq', 'maxForwards', 'contentLength', 'contact', 'route', 'recordRoute'] as const) {
+    try {
+      const v: unknown = m[k as keyof typeof m];
+      o[k] = Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? { ...addr(x), json: JSON.stringify(x) } : x)) : v && typeof v === 'object' ? { ...addr(v), json: JSON.stringify(v) } : v;
+    } catch (e) {
+      o[k] = `error: ${(e as Error).message}`;
+    }
+  }
+  if (m.isRequest) {
+    const r = m as SIPRequest;
+    o.requestUri = r.requestUri;
+    try {
+      o.uri = { s: String(r.uri), json: JSON.stringify(r.uri) };
+    } catch (e) {
+      o.uri = `error: ${(e as Error).message}`;
+    }
+  }
+  return JSON.stringify(o);
+}
+
+/** undefined when they agree (or the fast path declined); otherwise what differs. */
+function disagreement(buf: Buffer): string | undefined {
+  let start = 0;
+  while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
+  if (start >= buf.length || buf.length > 4096 || !buf.every((x) => x < 128)) return undefined;
+  let fast: SIPRequest | SIPResponse | undefined;
+  try {
+    fast = parseWire(buf, buf.toString('latin1'), start, LIMITS);
+  } catch (e) {
+    return `the fast path threw: ${(e as Error).message}`;
+  }
+  if (fast === undefined) return undefined;
+  let general: SIPRequest | SIPResponse;
+  try {
+    general = parseGeneral(buf, start, {});
+  } catch (e) {
+    return `the fast path accepted what the general parser refuses: ${(e as Error).message}`;
+  }
+  const a = view(fast);
+  const b = view(general);
+  return a === b ? undefined : `values differ:\n  fast    ${a}\n  general ${b}`;
+}
+
+const inputs: [string, Buffer][] = [
+  ...corpus.map((m): [string, Buffer] => [m.name, Buffer.from(m.text)]),
+  ...readdirSync(torture).filter((f) => f.endsWith('.dat')).map((f): [string, Buffer] => [f, readFileSync(join(torture, f))]),
+  ...readdirSync(join(torture, 'ipv6')).filter((f) => f.endsWith('.dat')).map((f): [string, Buffer] => [f, readFileSync(join(torture, 'ipv6', f))]),
+];
+
+test('the corpus and the torture messages: the fast path agrees with the general parser (or declines)', () => {
+  let taken = 0;
+  for (const [name, buf] of inputs) {
+    for (const b of [buf, Buffer.from(buf.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1')]) {
+      const d = disagreement(b);
+      assert.is(d, undefined, `${name}: ${d}`);
+      if (parseWire(b, b.toString('latin1'), 0, LIMITS)) taken++;
+    }
+  }
+  assert.ok(taken >= corpus.length, `the fast path takes the ordinary messages (${taken})`);
+});
+
+test('randomly edited messages: never accepted by the fast path alone, never read differently', () => {
+  const alphabet = ' \t\r\n:;,<>"\\@[]=%/0123456789aZ.-_!?*+\'~`#&$(){}'.split('');
+  const bases = corpus.map((m) => m.text);
+  const edit = fc.record({ at: fc.nat(700), del: fc.nat(2), ins: fc.array(fc.constantFrom(...alphabet), { maxLength: 3 }) });
+  fc.assert(
+    fc.property(fc.nat(bases.length - 1), fc.array(edit, { minLength: 1, maxLength: 3 }), (base, edits) => {
+      let s = bases[base];
+      for (const e of edits) {
+        const at = Math.min(e.at, s.length);
+        s = s.slice(0, at) + e.ins.join('') + s.slice(at + e.del);
+      }
+      const d = disagreement(Buffer.from(s, 'latin1'));
+      if (d) throw new Error(`${JSON.stringify(s.slice(0, 400))}\n${d}`);
+    }),
+    { numRuns: 30_000 },
+  );
+});
+
+test.run();
