@@ -55,6 +55,27 @@ async function callSipp(alice: Party, uas: { sipp: SippRun; port: number; scenar
   return { session, first };
 }
 
+/**
+ * A call from us (`alice`, one AudioStream) to a sipp UAS running `scenario`: `body` runs while
+ * it is up; sipp is killed and alice stopped afterwards, whatever happens.
+ */
+async function inCall(
+  scenario: string,
+  extra: string[],
+  body: (c: { alice: Party; session: Session; first: AudioStream; sipp: SippRun; port: number }) => Promise<void>,
+  makeAlice: () => Promise<Party> = () => party(),
+): Promise<void> {
+  const alice = await makeAlice();
+  const uas = sippUas(scenario, extra);
+  try {
+    const { session, first } = await callSipp(alice, uas);
+    await body({ alice, session, first, sipp: uas.sipp, port: uas.port });
+  } finally {
+    uas.sipp.kill();
+    await alice.stop();
+  }
+}
+
 type Data = Record<string, unknown>;
 const dataOf = (n: Notification): Data => ({ ...(n.data as Data), timestamp: 0 });
 /** The streams of a SIPSessionGotProposal (AudioStreams here: the only type registered). */
@@ -86,11 +107,7 @@ function transactions(p: Party, since = 0): Tx[] {
 }
 
 test('sipp proposes a second audio stream (call-uas-adds-stream), we accept: 200 with two active m= lines; GotAcceptProposal, DidRenegotiateStreams add, 2 streams', async () => {
-  const alice = await party();
-  const uas = sippUas('call-uas-adds-stream.xml', ['-d', '300']);
-  const { sipp, port } = uas;
-  try {
-    const { session, first } = await callSipp(alice, uas);
+  await inCall('call-uas-adds-stream.xml', ['-d', '300'], async ({ alice, session, first, sipp, port }) => {
     const mark = alice.notes.length;
     const proposal = await alice.next('SIPSessionGotProposal', mark);
     assert.is(session.state, 'received_proposal');
@@ -119,18 +136,11 @@ test('sipp proposes a second audio stream (call-uas-adds-stream), we accept: 200
     await session.end();
     check(await sipp.done, 'call-uas-adds-stream');
     assert.equal(names(alice).slice(-3), ['SIPSessionWillEnd', 'SIPSessionDidProcessTransaction', 'SIPSessionDidEnd']);
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  });
 });
 
 test('sipp proposes a second audio stream (call-uas-adds-stream-refused), we reject: 488 ACKed; GotRejectProposal 488, still 1 stream; a one-stream re-offer then works', async () => {
-  const alice = await party();
-  const uas = sippUas('call-uas-adds-stream-refused.xml', ['-d', '300']);
-  const { sipp } = uas;
-  try {
-    const { session, first } = await callSipp(alice, uas);
+  await inCall('call-uas-adds-stream-refused.xml', ['-d', '300'], async ({ alice, session, first, sipp }) => {
     const mark = alice.notes.length;
     const proposal = await alice.next('SIPSessionGotProposal', mark);
     const proposed = streamsOf(proposal);
@@ -156,20 +166,16 @@ test('sipp proposes a second audio stream (call-uas-adds-stream-refused), we rej
     check(await sipp.done, 'call-uas-adds-stream-refused');
     const end = await alice.next('SIPSessionDidEnd', mark);
     assert.equal(dataOf(end), { timestamp: 0, originator: 'local', end_reason: 'user_request' });
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  });
 });
 
 test('accepting sipp\'s proposal fails (no RTP port left, call-uas-adds-stream-refused): HadProposalFailure, 488 to sipp, still 1 stream; the call goes on', async () => {
-  rtpBase += 40;
   // one RTP/RTCP pair: the first stream takes it, the proposed one cannot initialize
-  const alice = await makeParty('alice', [AudioStreamType], { rtp: { start: rtpBase, end: rtpBase + 1 } });
-  const uas = sippUas('call-uas-adds-stream-refused.xml', ['-d', '300']);
-  const { sipp } = uas;
-  try {
-    const { session, first } = await callSipp(alice, uas);
+  const onePortPair = () => {
+    rtpBase += 40;
+    return makeParty('alice', [AudioStreamType], { rtp: { start: rtpBase, end: rtpBase + 1 } });
+  };
+  await inCall('call-uas-adds-stream-refused.xml', ['-d', '300'], async ({ alice, session, first, sipp }) => {
     const mark = alice.notes.length;
     const proposal = await alice.next('SIPSessionGotProposal', mark);
     const proposed = streamsOf(proposal);
@@ -190,18 +196,11 @@ test('accepting sipp\'s proposal fails (no RTP port left, call-uas-adds-stream-r
     assert.equal(session.streams, [first]);
     await session.end();
     check(await sipp.done, 'call-uas-adds-stream-refused (proposal failure)');
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  }, onePortPair);
 });
 
 test('addStream to sipp (call-uas-stream-added-removed): two m=audio lines, sipp accepts; GotAcceptProposal local; then removeStream: port 0 on the second line, 1 stream', async () => {
-  const alice = await party();
-  const uas = sippUas('call-uas-stream-added-removed.xml');
-  const { sipp, port } = uas;
-  try {
-    const { session, first } = await callSipp(alice, uas);
+  await inCall('call-uas-stream-added-removed.xml', [], async ({ alice, session, first, sipp, port }) => {
     let mark = alice.notes.length;
     const second = new AudioStream();
     session.addStream(second);
@@ -236,18 +235,11 @@ test('addStream to sipp (call-uas-stream-added-removed): two m=audio lines, sipp
     await session.end();
     check(await sipp.done, 'call-uas-stream-added-removed');
     await alice.next('SIPSessionDidEnd', mark);
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  });
 });
 
 test('addStream refused by sipp (call-uas-refuses-stream): 488 → GotRejectProposal 488, streams as they were; the next re-INVITE (hold) offers one stream', async () => {
-  const alice = await party();
-  const uas = sippUas('call-uas-refuses-stream.xml');
-  const { sipp, port } = uas;
-  try {
-    const { session, first } = await callSipp(alice, uas);
+  await inCall('call-uas-refuses-stream.xml', [], async ({ alice, session, first, sipp, port }) => {
     let mark = alice.notes.length;
     const second = new AudioStream();
     session.addStream(second);
@@ -268,18 +260,11 @@ test('addStream refused by sipp (call-uas-refuses-stream): 488 → GotRejectProp
     assert.equal(session.streams, [first]);
     await session.end();
     check(await sipp.done, 'call-uas-refuses-stream');
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  });
 });
 
 test('BYE crossing our re-INVITE (call-uas-bye-crosses-reinvite): sipp hangs up while our addStream is pending; DidEnd remote, 200 to the BYE, the late 487 ACKed', async () => {
-  const alice = await party();
-  const uas = sippUas('call-uas-bye-crosses-reinvite.xml');
-  const { sipp } = uas;
-  try {
-    const { session, first } = await callSipp(alice, uas);
+  await inCall('call-uas-bye-crosses-reinvite.xml', [], async ({ alice, session, first, sipp }) => {
     const mark = alice.notes.length;
     const second = new AudioStream();
     session.addStream(second);
@@ -297,18 +282,11 @@ test('BYE crossing our re-INVITE (call-uas-bye-crosses-reinvite): sipp hangs up 
     // sipp's pass shows), no accept or reject of the dead proposal.
     assert.equal(seen.slice(4), []);
     assert.is(tx.length, 1);
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  });
 });
 
 test('we hang up while sipp\'s proposal is pending (call-uas-adds-stream-caller-hangs-up): sipp gets 487 to its re-INVITE and our BYE; DidEnd local', async () => {
-  const alice = await party();
-  const uas = sippUas('call-uas-adds-stream-caller-hangs-up.xml', ['-d', '300']);
-  const { sipp } = uas;
-  try {
-    const { session, first } = await callSipp(alice, uas);
+  await inCall('call-uas-adds-stream-caller-hangs-up.xml', ['-d', '300'], async ({ alice, session, first, sipp }) => {
     const mark = alice.notes.length;
     const proposal = await alice.next('SIPSessionGotProposal', mark);
     const proposed = streamsOf(proposal);
@@ -326,10 +304,7 @@ test('we hang up while sipp\'s proposal is pending (call-uas-adds-stream-caller-
     await waitFor(() => first.state === 'ended', 2000, 'the stream to end');
     assert.ok(proposed[0].state === 'idle' || proposed[0].state === 'ended', proposed[0].state);
     assert.is(alice.manager.sessions.length, 0);
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  });
 });
 
 test.run();
