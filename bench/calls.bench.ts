@@ -102,11 +102,19 @@ async function sippUac(port: number, target: number, rate: number): Promise<Rate
   return { rate, achieved: Math.round(calls / (r.elapsedMs / 1000)), ok: r.code === 0 };
 }
 
-async function ladder(label: string, target: number, clientPort: number): Promise<RateResult | undefined> {
+/**
+ * Up the rates until calls fail. `inProcess`: the UAS runs in this process, so this process's CPU
+ * time per call is printed too (user + system, all threads: GC included) — the figure that
+ * decides the rate a single core can hold (1,000,000 / µs per call).
+ */
+async function ladder(label: string, target: number, clientPort: number, inProcess = false): Promise<RateResult | undefined> {
   let best: RateResult | undefined;
   for (const rate of RATES) {
+    const cpu = process.cpuUsage();
     const r = await sippUac(clientPort, target, rate);
-    console.log(`  ${label.padEnd(34)} asked ${String(rate).padStart(5)}/s  achieved ${String(r.achieved).padStart(6)}/s  ${r.ok ? 'no failures' : 'FAILURES'}`);
+    const used = process.cpuUsage(cpu);
+    const perCall = inProcess ? `  ${String(Math.round((used.user + used.system) / (rate * SECONDS))).padStart(5)} µs CPU/call` : '';
+    console.log(`  ${label.padEnd(34)} asked ${String(rate).padStart(5)}/s  achieved ${String(r.achieved).padStart(6)}/s  ${r.ok ? 'no failures' : 'FAILURES'}${perCall}`);
     if (!r.ok) break;
     if (!best || r.achieved > best.achieved) best = r;
     if (r.achieved < r.rate * 0.8) break;
@@ -130,7 +138,7 @@ async function rates(): Promise<void> {
   const results: [string, number][] = [];
   for (const [label, types] of await streamVariants()) {
     const ours = await sipstateUas(types);
-    const best = await ladder(`sipp uac -> sipstate (${label})`, ours.port, 17164);
+    const best = await ladder(`sipp uac -> sipstate (${label})`, ours.port, 17164, true);
     await ours.stop();
     results.push([label, best?.achieved ?? 0]);
   }
@@ -143,7 +151,7 @@ async function rates(): Promise<void> {
     ws.on('message', (d: Buffer) => (received += d.length));
     await new Promise((r) => ws.once('open', r));
     const ours = await sipstateUas([SignallingOnly]);
-    const best = await ladder('sipp uac -> sipstate (visualizer on)', ours.port, 17164);
+    const best = await ladder('sipp uac -> sipstate (visualizer on)', ours.port, 17164, true);
     await ours.stop();
     ws.close();
     await viz.close();
