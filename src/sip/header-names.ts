@@ -304,15 +304,20 @@ for (const n of CAND_LENGTH) if (n - 1 > 63) throw new Error('header name too lo
  * name octet by octet: another case, whitespace before the colon, an unknown name).
  */
 export function canonicalHeaderAt(b: Uint8Array, pos: number): number {
+  // Locals: V8 reloads and re-checks a module binding on every use in a loop.
+  const spelled = SPELLED;
+  const candNext = CAND_NEXT;
+  const candOffset = CAND_OFFSET;
+  const candLength = CAND_LENGTH;
   const c0 = b[pos];
   const c1 = b[pos + 1];
   if (!(c0 < 128 && c1 < 128)) return -1;
-  for (let k = CHAIN[(c0 << 7) | c1]; k >= 0; k = CAND_NEXT[k]) {
-    const off = CAND_OFFSET[k];
-    const n = CAND_LENGTH[k];
-    let j = 2;
-    while (j < n && b[pos + j] === SPELLED[off + j]) j++;
-    if (j === n) return CAND_ID[k] * 64 + (n - 1);
+  for (let k = CHAIN[(c0 << 7) | c1]; k >= 0; k = candNext[k]) {
+    const off = candOffset[k] - pos;
+    const n = pos + candLength[k];
+    let j = pos + 2;
+    while (j < n && b[j] === spelled[off + j]) j++;
+    if (j === n) return CAND_ID[k] * 64 + (n - pos - 1);
   }
   return -1;
 }

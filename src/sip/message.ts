@@ -17,14 +17,13 @@ import type { Via } from './headers/via.js';
 import { CORE_FIELD_PARSERS, TYPED_PARSERS, type TypedHeaderName, type TypedHeaders } from './typed-headers.js';
 import { parseURI, type URI } from './uri.js';
 import { reasonPhrase } from './status-codes.js';
+import { FIELD_STRIDE, packSpan, spanEnd, spanStart } from './wire-fields.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /** Marks a core slot whose header has not been parsed yet (undefined is a valid value). */
 const UNSET: unique symbol = Symbol('unset');
 
-/** Numbers per field in SIPMessage's wire list (see `wire`). */
-const FIELD_STRIDE = 5;
 
 function newCore(): unknown[] {
   return [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
@@ -44,8 +43,31 @@ function text(v: HeaderValue): string {
 export abstract class SIPMessage {
   /** `SIP/2.0` */
   version = 'SIP/2.0';
+  /** @internal the body once it is a Buffer of its own (see `body`). */
+  private bodyBuf: Buffer = EMPTY;
+  /**
+   * @internal set by the parser's fast path: the received message, whose octets in `bodySpan`
+   * (packed, wire-fields.ts) are the body. The view is made on first read of `body`: creating
+   * a Buffer costs about as much as parsing a header, and many messages are handled without
+   * their body being looked at.
+   */
+  private bodySrc: Buffer | undefined = undefined;
+  private bodySpan = 0;
+
   /** The body, binary-safe. Its length is what Content-Length says on output. */
-  body: Buffer = EMPTY;
+  get body(): Buffer {
+    const src = this.bodySrc;
+    if (src !== undefined) {
+      this.bodyBuf = src.subarray(spanStart(this.bodySpan), spanEnd(this.bodySpan));
+      this.bodySrc = undefined;
+    }
+    return this.bodyBuf;
+  }
+
+  set body(value: Buffer) {
+    this.bodyBuf = value;
+    this.bodySrc = undefined;
+  }
 
   /**
    * @internal the header section as received (a latin1 string of the message's octets), which
@@ -54,7 +76,7 @@ export abstract class SIPMessage {
   private src = '';
   /**
    * @internal set by the parser's fast path: FIELD_STRIDE numbers per field — HEADER_DEFS id
-   * (-1 for an unknown name), name start, name end, value start, value end — into `src`. The
+   * (-1 for an unknown name), name span, value span — into `src` (layout: wire-fields.ts). The
    * strings of `names`/`keys`/`values` are cut from `src` only when raw access needs them, so
    * parsing a message allocates no string for a header nobody reads.
    */
@@ -112,11 +134,11 @@ export abstract class SIPMessage {
           names.push(def.name);
           keys.push(def.key);
         } else {
-          const name = src.slice(wire[i + 1], wire[i + 2]);
+          const name = src.slice(spanStart(wire[i + 1]), spanEnd(wire[i + 1]));
           names.push(name);
           keys.push(name.toLowerCase());
         }
-        values.push(src.slice(wire[i + 3], wire[i + 4]));
+        values.push(src.slice(spanStart(wire[i + 2]), spanEnd(wire[i + 2])));
         slots.push(id >= 0 ? SLOT_OF_ID[id] : -1);
       }
       this.slots = slots;
@@ -126,6 +148,17 @@ export abstract class SIPMessage {
     this.keyList = keys;
     this.valueList = values;
     return this;
+  }
+
+  /** A wire field's value: its packed span cut from `src`. */
+  private valueAt(span: number): string {
+    return this.src.slice(spanStart(span), spanEnd(span));
+  }
+
+  /** @internal used by the parser's fast path: the body is src[start, end), both packable offsets (wire-fields.ts). */
+  adoptBody(src: Buffer, start: number, end: number): void {
+    this.bodySrc = src;
+    this.bodySpan = packSpan(start, end);
   }
 
   /** @internal used by the parser's fast path: the fields, as offsets into `src`. */
@@ -187,7 +220,7 @@ export abstract class SIPMessage {
     const id = this.wireId(name);
     if (id >= 0) {
       const wire = this.wire!;
-      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) return this.src.slice(wire[i + 3], wire[i + 4]);
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) return this.valueAt(wire[i + 2]);
       return undefined;
     }
     const key = headerKey(name);
@@ -202,7 +235,7 @@ export abstract class SIPMessage {
     const id = this.wireId(name);
     if (id >= 0) {
       const wire = this.wire!;
-      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) out.push(this.src.slice(wire[i + 3], wire[i + 4]));
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) out.push(this.valueAt(wire[i + 2]));
       return out;
     }
     const key = headerKey(name);
@@ -364,7 +397,7 @@ export abstract class SIPMessage {
       const src = this.src;
       for (let i = 0; i < wire.length; i += FIELD_STRIDE) {
         const id = wire[i];
-        if (id >= 0 && SLOT_OF_ID[id] === slot) vals.push(src.slice(wire[i + 3], wire[i + 4]));
+        if (id >= 0 && SLOT_OF_ID[id] === slot) vals.push(src.slice(spanStart(wire[i + 2]), spanEnd(wire[i + 2])));
       }
       return vals;
     }
@@ -413,7 +446,7 @@ export abstract class SIPMessage {
     if (wire !== undefined) {
       for (let i = 0; i < wire.length; i += FIELD_STRIDE) {
         const id = wire[i];
-        if (id >= 0 && SLOT_OF_ID[id] === slot) return this.src.slice(wire[i + 3], wire[i + 4]);
+        if (id >= 0 && SLOT_OF_ID[id] === slot) return this.valueAt(wire[i + 2]);
       }
       return undefined;
     }

@@ -20,6 +20,7 @@ import { TOKEN } from './grammar.js';
 import { SIPRequest, SIPResponse, type SIPMessage } from './message.js';
 import { isSipURI, parseURI, type URI } from './uri.js';
 import { parseWire, type WireLimits } from './wire-parser.js';
+import { latin1 } from './latin1.js';
 
 export interface ParseOptions {
   /** Largest header section accepted, in octets (default 65,536). */
@@ -97,7 +98,7 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = NO_O
   // anything else, which the general parser below then accepts or refuses.
   if (buf.length <= ASCII_WHOLE_LIMIT && isAscii(buf)) {
     const limits = options === NO_OPTIONS ? DEFAULT_LIMITS : resolveLimits(options);
-    const msg = parseWire(buf, buf.toString('latin1'), start, limits);
+    const msg = parseWire(buf, latin1(buf, 0, buf.length), start, limits);
     if (msg !== undefined) return msg;
   }
   return parseGeneral(buf, start, options);

@@ -531,10 +531,17 @@ export class SipURI {
   host: string = '';
   /** 1..65535; undefined when absent (which is not the same as 5060, RFC 3261 §19.1.4). */
   port: number | undefined = undefined;
-  /** uri-parameters, names and values unescaped; a flag (`;lr`) has the value null. */
-  params!: Params;
-  /** `?name=value&...` header components, unescaped. */
-  headers!: Params;
+  /**
+   * @internal the uri-parameters, or undefined for none yet: many parsed URIs have none, and
+   * `params` creates the empty Params on first read instead of every parse allocating one.
+   */
+  private prms: Params | undefined = undefined;
+  /**
+   * @internal the `?name=value&...` header components, or undefined for none yet: nearly every
+   * parsed URI has none, and `headers` creates the empty Params on first read instead of every
+   * parse allocating one (the parser makes several URIs per message).
+   */
+  private hdrs: Params | undefined = undefined;
 
   /** Throws SIPBuildError for an invalid host, port or scheme. A bare IPv6 host gets brackets. */
   constructor(init: SipURIInit) {
@@ -544,8 +551,26 @@ export class SipURI {
   }
 
   /** @internal a SipURI from parts a parser validated, taking `params` and `headers` as they are. */
-  static fromParts(scheme: 'sip' | 'sips', user: string | undefined, host: string, port: number | undefined, params: Params): SipURI {
-    return makeSip(scheme, user, undefined, host, port, params, new Params());
+  static fromParts(scheme: 'sip' | 'sips', user: string | undefined, host: string, port: number | undefined, params: Params | undefined): SipURI {
+    return makeSip(scheme, user, undefined, host, port, params, undefined);
+  }
+
+  /** uri-parameters, names and values unescaped; a flag (`;lr`) has the value null. */
+  get params(): Params {
+    return (this.prms ??= new Params());
+  }
+
+  set params(value: Params) {
+    this.prms = value;
+  }
+
+  /** `?name=value&...` header components, unescaped. */
+  get headers(): Params {
+    return (this.hdrs ??= new Params());
+  }
+
+  set headers(value: Params) {
+    this.hdrs = value;
   }
 
   get hostType(): HostType {
@@ -554,7 +579,7 @@ export class SipURI {
 
   /** The `transport` parameter, lower-cased; undefined when absent. */
   get transport(): string | undefined {
-    const v = this.params.get('transport');
+    const v = this.prms?.get('transport');
     return v == null ? undefined : v.toLowerCase();
   }
 
@@ -570,7 +595,7 @@ export class SipURI {
 
   /** Whether the `lr` parameter is present (RFC 3261 §19.1.1 loose routing). */
   get lr(): boolean {
-    return this.params.has('lr');
+    return this.prms?.has('lr') ?? false;
   }
 
   set lr(v: boolean) {
@@ -580,7 +605,7 @@ export class SipURI {
   }
 
   get maddr(): string | undefined {
-    return this.params.get('maddr') ?? undefined;
+    return this.prms?.get('maddr') ?? undefined;
   }
 
   /** scheme === 'sips' */
@@ -595,7 +620,7 @@ export class SipURI {
   }
 
   clone(): SipURI {
-    return makeSip(this.scheme, this.user, this.password, this.host, this.port, this.params.clone(), this.headers.clone());
+    return makeSip(this.scheme, this.user, this.password, this.host, this.port, this.prms?.clone(), this.hdrs?.clone());
   }
 
   /** RFC 3261 §19.1.4. Not transitive (parameters present in only one URI are mostly ignored). */
@@ -606,7 +631,7 @@ export class SipURI {
     if (this.user !== other.user || this.password !== other.password) return false;
     if (this.port !== other.port) return false;
     if (!hostsEqual(this.host, other.host)) return false;
-    return uriParamsMatch(this.params, other.params) && headersMatch(this.headers, other.headers);
+    return uriParamsMatch(this.prms ?? EMPTY_PARAMS, other.prms ?? EMPTY_PARAMS) && headersMatch(this.hdrs ?? EMPTY_PARAMS, other.hdrs ?? EMPTY_PARAMS);
   }
 
   toString(): string {
@@ -620,12 +645,12 @@ export class SipURI {
     // A bare IPv6 address assigned to `host` is written as the reference it must be (RFC 5118 §4.2).
     s += h.charCodeAt(0) !== C.LBRACKET && h.includes(':') ? '[' + h + ']' : h;
     if (this.port !== undefined) s += ':' + this.port;
-    for (const [name, value] of this.params.entries()) {
+    if (this.prms !== undefined) for (const [name, value] of this.prms.entries()) {
       s += ';' + escape(name, PARAM);
       if (value !== null) s += '=' + escape(value, PARAM);
     }
     let first = true;
-    for (const [name, value] of this.headers.entries()) {
+    if (this.hdrs !== undefined) for (const [name, value] of this.hdrs.entries()) {
       s += (first ? '?' : '&') + escape(name, HEADER);
       if (value !== null) s += '=' + escape(value, HEADER);
       first = false;
@@ -637,6 +662,9 @@ export class SipURI {
     return this.toString();
   }
 }
+
+/** Stands for absent parameters or header components in comparisons (never handed out, so never written to). */
+const EMPTY_PARAMS = new Params();
 
 /** The public constructor's work: checks and copies of a SipURIInit. */
 function initSip(u: SipURI, init: SipURIInit): void {
@@ -768,8 +796,9 @@ function parseSipRest(s: Scanner, scheme: 'sip' | 'sips'): SipURI {
     params.add(name, value);
   }
 
-  const headers = new Params();
+  let headers: Params | undefined;
   if (s.pos < end && t.charCodeAt(s.pos) === C.QUESTION) {
+    headers = new Params();
     do {
       s.pos++;
       const ns = s.pos;
@@ -1064,8 +1093,8 @@ function makeSip(
   password: string | undefined,
   host: string,
   port: number | undefined,
-  params: Params,
-  headers: Params,
+  params: Params | undefined,
+  headers: Params | undefined,
 ): SipURI {
   const u = new SipURI(FROM_PARSER);
   u.scheme = scheme;
@@ -1073,8 +1102,8 @@ function makeSip(
   u.password = password;
   u.host = host;
   u.port = port;
-  u.params = params;
-  u.headers = headers;
+  if (params !== undefined) u.params = params;
+  if (headers !== undefined) u.headers = headers;
   return u;
 }
 
@@ -1221,7 +1250,7 @@ function parseSipFast(t: string): SipURI | undefined {
     params.add(name, value);
   }
   if (p < end) return undefined;
-  return makeSip(scheme, user, undefined, host, port, params, new Params());
+  return makeSip(scheme, user, undefined, host, port, params, undefined);
 }
 
 /**

@@ -28,6 +28,7 @@ import type { Via } from './headers/via.js';
 import { canonicalHeaderAt, HEADER_DEFS, lookupHeaderHashed, nameHashStep } from './header-names.js';
 import { SIPRequest, SIPResponse } from './message.js';
 import { O_TOKEN, OCTET, runOctets } from './octets.js';
+import { FIELD_STRIDE, MAX_SPAN_OFFSET, packSpan } from './wire-fields.js';
 
 // Module-local copies (an imported binding is loaded from its module cell on every use).
 const OCT: Uint8Array = OCTET;
@@ -79,7 +80,7 @@ const MAX_CONTENT_LENGTH = 0x7fffffff;
 /** Contact `expires` as checkContactParams accepts it (RFC 4475 §3.1.2.4): absent, or 1..10 digits up to 2^32-1. */
 function contactExpiresOk(list: NameAddr[]): boolean {
   for (let i = 0; i < list.length; i++) {
-    const exp = list[i].params.get('expires');
+    const exp = list[i].paramValue('expires');
     if (exp === undefined) continue;
     if (exp === null || exp.length === 0 || exp.length > 10) return false;
     for (let j = 0; j < exp.length; j++) {
@@ -97,7 +98,7 @@ function isVersionAt(b: Uint8Array, p: number): boolean {
 }
 
 /**
- * The fields of the message being parsed, FIELD_STRIDE numbers each, before they are copied
+ * The fields of the message being parsed, FIELD_STRIDE numbers each (wire-fields.ts), before they are copied
  * into an array of the right length (growing an array by push costs more). Never re-entered.
  */
 const scratch: number[] = [];
@@ -108,17 +109,22 @@ const scratch: number[] = [];
  */
 export function parseWire(b: Buffer, s: string, start: number, limits: WireLimits): SIPRequest | SIPResponse | undefined {
   const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
+  const kindOf = KIND_OF;
+  const fields = scratch;
+  // Offsets are packed two to a number in the wire list (wire-fields.ts).
+  if (b.length > MAX_SPAN_OFFSET) return undefined;
   // ---- start line (RFC 3261 §7.1, §7.2): only the exact `SIP/2.0` and single SPs here -------
-  const nl = s.indexOf('\n', start);
-  if (nl < 0) return undefined;
-  const lineEnd = nl - 1;
-  if (lineEnd <= start || b[lineEnd] !== 13 || lineEnd - start > limits.maxLineLength) return undefined;
   let method = '';
   let uriText = '';
   let status = 0;
   let reason = '';
+  let lineEnd: number;
   const request = !isVersionAt(b, start);
   if (!request) {
+    const nl = s.indexOf('\n', start);
+    if (nl < 0) return undefined;
+    lineEnd = nl - 1;
+    if (lineEnd <= start || b[lineEnd] !== 13) return undefined;
     const cs = start + 8;
     if (b[start + 7] !== 32) return undefined;
     if (cs + 3 > lineEnd) return undefined;
@@ -132,17 +138,22 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
       reason = s.slice(cs + 4, lineEnd);
     }
   } else {
-    const me = runOctets(b, start, lineEnd, B_TOKEN);
-    if (me === start || me >= lineEnd || b[me] !== 32) return undefined;
+    // Method SP Request-URI SP SIP/2.0 CRLF, read straight through: no class scanned here holds
+    // CR or LF, so the scans stop within the line and the CRLF must follow the version.
+    const end = b.length;
+    const me = runOctets(b, start, end, B_TOKEN);
+    if (me === start || b[me] !== 32) return undefined;
     const us = me + 1;
     // Request-URI: a sip/sips URI in the usual form (no headers, RFC 3261 §19.1.1), parsed on
     // first use by SIPRequest.uri; any other form goes to the general parser.
-    if (!scanSipUri(b, us, lineEnd)) return undefined;
+    if (!scanSipUri(b, us, end)) return undefined;
     const ue = sipUriEnd();
-    if (ue + 8 !== lineEnd || b[ue] !== 32 || !isVersionAt(b, ue + 1)) return undefined;
+    lineEnd = ue + 8;
+    if (b[ue] !== 32 || !isVersionAt(b, ue + 1) || b[lineEnd] !== 13 || b[lineEnd + 1] !== 10) return undefined;
     method = methodName(b, s, start, me);
     uriText = s.slice(us, ue);
   }
+  if (lineEnd - start > limits.maxLineLength) return undefined;
 
   // ---- header fields (RFC 3261 §7.3) ------------------------------------------------------------
   const maxLineLength = limits.maxLineLength;
@@ -163,7 +174,7 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
   let route: NameAddr[] | undefined;
   let recordRoutes = 0;
   let recordRoute: NameAddr[] | undefined;
-  let pos = nl + 1;
+  let pos = lineEnd + 2;
   let bodyStart: number;
   for (;;) {
     if (b[pos] === 13) {
@@ -203,14 +214,15 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
     // The field scanners read their value to the CR that ends the line; other values are
     // skipped with one native search for the LF.
     let cr = -1;
-    switch (id < 0 ? K_OTHER : KIND_OF[id]) {
+    switch (id < 0 ? K_OTHER : kindOf[id]) {
       case K_OTHER:
         break;
       case K_CONTENT_TYPE:
         if (++contentTypes > 1) return undefined;
         break;
       case K_VIA:
-        if (!scanViaField(b, s, vs, (vias ??= []))) return undefined;
+        vias = scanViaField(b, s, vs, vias);
+        if (vias === undefined) return undefined;
         cr = lastCrAt();
         break;
       case K_FROM:
@@ -277,12 +289,10 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
       while (ve > vs && (b[ve - 1] === 32 || b[ve - 1] === 9)) ve--;
     }
     if (cr - pos > maxLineLength || ++lines > maxHeaders) return undefined;
-    scratch[n] = id;
-    scratch[n + 1] = pos;
-    scratch[n + 2] = nameEnd;
-    scratch[n + 3] = vs;
-    scratch[n + 4] = ve;
-    n += 5;
+    fields[n] = id;
+    fields[n + 1] = packSpan(pos, nameEnd);
+    fields[n + 2] = packSpan(vs, ve);
+    n += FIELD_STRIDE;
     pos = cr + 2;
   }
   // §8.1.1: Via, From, To, Call-ID and CSeq are mandatory; §8.1.1.5: CSeq names the method.
@@ -304,7 +314,7 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
   }
 
   const msg = request ? SIPRequest.fromWire(method, uriText, undefined, 'SIP/2.0') : SIPResponse.fromWire(status, reason, 'SIP/2.0');
-  msg.adoptWire(s, scratch.slice(0, n));
+  msg.adoptWire(s, fields.slice(0, n));
   msg.setCore(Slot.Via, vias);
   msg.setCore(Slot.From, from);
   msg.setCore(Slot.To, to);
@@ -318,6 +328,6 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
   else if (route !== undefined) msg.setCore(Slot.Route, route);
   if (recordRoutes === 0) msg.setCore(Slot.RecordRoute, []);
   else if (recordRoute !== undefined) msg.setCore(Slot.RecordRoute, recordRoute);
-  if (bodyEnd > bodyStart) msg.body = b.subarray(bodyStart, bodyEnd);
+  if (bodyEnd > bodyStart) msg.adoptBody(b, bodyStart, bodyEnd);
   return msg;
 }

@@ -385,7 +385,7 @@ export function buildSipUri(b: Uint8Array, s: string): SipURI {
     if (list === undefined) list = [name, key, value, false];
     else list.push(name, key, value, false);
   }
-  return SipURI.fromParts(uriSips ? 'sips' : 'sip', user, host, uriPort < 0 ? undefined : uriPort, list === undefined ? new Params() : Params.fromList(list));
+  return SipURI.fromParts(uriSips ? 'sips' : 'sip', user, host, uriPort < 0 ? undefined : uriPort, list === undefined ? undefined : Params.fromList(list));
 }
 
 /** Where the last successful scanSipUri stopped. */
@@ -411,11 +411,12 @@ function transportName(b: Uint8Array, s: string, start: number, end: number): st
 }
 
 /**
- * One Via field value at b[p], to the end of its line (RFC 3261 §20.42), appended to `out`, as
- * headers/via.ts parseViaFast reads it: `SIP/2.0/<transport> LWS host[:port] *(;param)` with
- * commas between via-parms. False where that would fall back to the general parser.
+ * One Via field value at b[p], to the end of its line (RFC 3261 §20.42), appended to `out` (or
+ * to a new list when it is undefined), as headers/via.ts parseViaFast reads it:
+ * `SIP/2.0/<transport> LWS host[:port] *(;param)` with commas between via-parms. The list, or
+ * undefined where that would fall back to the general parser.
  */
-export function scanViaField(b: Uint8Array, s: string, p: number, out: Via[]): boolean {
+export function scanViaField(b: Uint8Array, s: string, p: number, out: Via[] | undefined): Via[] | undefined {
   const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
   const end = b.length;
   for (;;) {
@@ -424,23 +425,23 @@ export function scanViaField(b: Uint8Array, s: string, p: number, out: Via[]): b
       b[p] !== 83 || b[p + 1] !== 73 || b[p + 2] !== 80 || b[p + 3] !== SLASH ||
       b[p + 4] !== 50 || b[p + 5] !== DOT || b[p + 6] !== 48 || b[p + 7] !== SLASH
     ) {
-      return false;
+      return undefined;
     }
     const ts = p + 8;
     const te = runOctets(b, ts, end, B_TOKEN);
-    if (te === ts) return false;
+    if (te === ts) return undefined;
     const hs = skipWsOctets(b, te, end);
-    if (hs === te) return false; // LWS between sent-protocol and sent-by
+    if (hs === te) return undefined; // LWS between sent-protocol and sent-by
     // sent-by host as headers/host.ts commonHostEnd takes it: no leading '-' or '.', no '..'
     let he = hs;
     let prev = DOT;
     for (; he < end; he++) {
       const c = b[he];
       if ((oct[c] & B_HOST) === 0) break;
-      if (c === DOT && prev === DOT) return false;
+      if (c === DOT && prev === DOT) return undefined;
       prev = c;
     }
-    if (he === hs || b[hs] === DASH) return false;
+    if (he === hs || b[hs] === DASH) return undefined;
     p = he;
     let port: number | undefined;
     if (p < end && b[p] === COLON) {
@@ -450,20 +451,23 @@ export function scanViaField(b: Uint8Array, s: string, p: number, out: Via[]): b
         const c = b[p];
         if (c < D0 || c > D9) break;
         n = n * 10 + (c - D0);
-        if (n > 65535) return false;
+        if (n > 65535) return undefined;
       }
-      if (p === ds || n === 0) return false;
+      if (p === ds || n === 0) return undefined;
       port = n;
     }
     const list = scanHeaderParams(b, s, p, end);
-    if (list === undefined || !viaParamsOk(list)) return false;
+    if (list === undefined || !viaParamsOk(list)) return undefined;
     p = paramsEnd;
-    out.push(Via.fromParts(transportName(b, s, ts, te), s.slice(hs, he), port, paramsOf(list)));
-    if (endsLine(b, p)) return true;
+    const via = Via.fromParts(transportName(b, s, ts, te), s.slice(hs, he), port, paramsOf(list));
+    // The first Via makes a list of exactly one (an empty list's first push reserves many slots).
+    if (out === undefined) out = [via];
+    else out.push(via);
+    if (endsLine(b, p)) return out;
     p = skipWsOctets(b, p, end);
-    if (b[p] !== COMMA) return false;
+    if (b[p] !== COMMA) return undefined;
     p = skipWsOctets(b, p + 1, end);
-    if (p === end || b[p] === COMMA || b[p] === 13) return false;
+    if (p === end || b[p] === COMMA || b[p] === 13) return undefined;
   }
 }
 
@@ -512,7 +516,8 @@ function scanNameAddr(b: Uint8Array, s: string, p: number, end: number, header: 
   const list = scanHeaderParams(b, s, ue + 1, end);
   if (list === undefined) return undefined;
   scanEnd = paramsEnd;
-  return NameAddr.fromParts(displayName, paramsOf(list), header, s.slice(us, ue), uri);
+  // No Params for an address without parameters: NameAddr creates one if it is ever read.
+  return NameAddr.fromParts(displayName, list === NO_LIST ? undefined : Params.fromList(list), header, s, us, ue, uri);
 }
 
 /** One address at b[p], to the end of its line (From, To), or undefined. */
@@ -582,18 +587,24 @@ export function scanUintField(b: Uint8Array, p: number, max: number): number {
  */
 export function methodName(b: Uint8Array, s: string, start: number, end: number): string {
   const n = end - start;
-  if (n >= 3 && n <= 9) {
-    const list = METHODS[n];
-    for (let k = 0; k < list.length; k++) if (sameOctets(b, start, list[k].octets)) return list[k].name;
+  if (n <= MAX_METHOD_LENGTH) {
+    // At most one usual method has a given first letter and length: one comparison decides.
+    const k = METHOD_AT[((b[start] & 0x7f) << 4) | n];
+    if (k >= 0 && sameOctets(b, start, METHOD_OCTETS[k])) return METHOD_NAMES[k];
   }
   return s.slice(start, end);
 }
 
-/** RFC 3261 §27.4 methods and those of the extensions sipstate speaks, by length. */
-const METHODS: { name: string; octets: Uint8Array }[][] = [];
-for (let n = 0; n <= 9; n++) METHODS.push([]);
-for (const name of ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'REFER', 'PUBLISH']) {
-  METHODS[name.length].push({ name, octets: Buffer.from(name) });
+/** RFC 3261 §27.4 methods and those of the extensions sipstate speaks. */
+const METHOD_NAMES = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'REFER', 'PUBLISH'];
+const METHOD_OCTETS = METHOD_NAMES.map((name) => Buffer.from(name));
+const MAX_METHOD_LENGTH = 15;
+/** Index into METHOD_NAMES by (first octet << 4 | length), -1 for none. */
+const METHOD_AT = new Int8Array(128 << 4).fill(-1);
+for (let k = 0; k < METHOD_NAMES.length; k++) {
+  const key = (METHOD_NAMES[k].charCodeAt(0) << 4) | METHOD_NAMES[k].length;
+  if (METHOD_AT[key] >= 0) throw new Error(`two methods share ${METHOD_NAMES[k][0]} and length ${METHOD_NAMES[k].length}`);
+  METHOD_AT[key] = k;
 }
 
 /**

@@ -104,4 +104,31 @@ test('randomly edited messages: never accepted by the fast path alone, never rea
   );
 });
 
+test('lazily created parts of a fast-path message behave like eager ones', () => {
+  const text = corpus.find((m) => m.name === 'INVITE+SDP')!.text;
+  const buf = Buffer.from(text);
+  const m = parseWire(buf, buf.toString('latin1'), 0, LIMITS) as SIPRequest;
+  assert.ok(m, 'the fast path takes the INVITE');
+  // The body is a view made on first read: the same Buffer every time, replaceable.
+  assert.is(m.body, m.body);
+  assert.is(m.body.toString('latin1'), text.slice(text.indexOf('\r\n\r\n') + 4));
+  const other = Buffer.from('x');
+  m.body = other;
+  assert.is(m.body, other);
+  // Address and URI parameters without entries are created on first read, and writable.
+  const to = m.to!;
+  assert.is(to.tag, undefined);
+  assert.is(String(to), '"Bob" <sip:bob@example.com>');
+  to.tag = 'abc';
+  assert.is(to.params, to.params);
+  assert.is(m.to!.tag, 'abc');
+  assert.is(String(to), '"Bob" <sip:bob@example.com>;tag=abc');
+  const uri = to.uri as { params: { set(n: string, v: string | null): unknown; size: number }; headers: { set(n: string, v: string | null): unknown; size: number } };
+  assert.is(uri.params.size, 0);
+  assert.is(uri.headers.size, 0);
+  uri.params.set('lr', null);
+  uri.headers.set('subject', 'hi');
+  assert.is(String(to.uri), 'sip:bob@example.com;lr?subject=hi');
+});
+
 test.run();

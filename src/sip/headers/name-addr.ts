@@ -12,6 +12,7 @@
 import { Params, plainQuotedEnd, quote, runAt, Scanner, scanParams, skipWsAt, TOKEN } from '../grammar.js';
 import { SIPBuildError } from '../errors.js';
 import { isSipURI, parseURI, type URI } from '../uri.js';
+import { packSpan, spanEnd, spanStart } from '../wire-fields.js';
 
 const enum C {
   SP = 32,
@@ -38,8 +39,20 @@ const FROM_PARSER: NameAddrInit = Object.freeze({ uri: '' });
 
 export class NameAddr {
   displayName: string | undefined = undefined;
-  params!: Params;
+  /**
+   * The header parameters, or undefined for none yet: To, Route, Record-Route and Contact
+   * addresses mostly have none, and `params` creates the empty Params on first read instead of
+   * every parse allocating one.
+   */
+  private prms: Params | undefined = undefined;
   private uriText: string | undefined = undefined;
+  /**
+   * From the fast parser: the received message text and the URI's packed span in it
+   * (wire-fields.ts), from which `uriText` is cut if it is ever needed (nearly always the URI
+   * is read first, and then the text is not needed at all).
+   */
+  private uriSrc: string | undefined = undefined;
+  private uriSpan = 0;
   private parsedUri: URI | undefined = undefined;
   /** The fast parser's URI for `uriText`, handed out (as parsedUri) on first read. */
   private readyUri: URI | undefined = undefined;
@@ -59,16 +72,42 @@ export class NameAddr {
    * already parsed (`uri`); `params` is taken, not copied. It reads like an address the general
    * parser made: its text is the received one until the URI is first read, canonical after.
    */
-  static fromParts(displayName: string | undefined, params: Params, header: string, uriText: string, uri: URI): NameAddr {
-    const na = makeNameAddr(uriText, displayName, params, header);
-    (na as unknown as { readyUri: URI | undefined }).readyUri = uri;
+  static fromParts(displayName: string | undefined, params: Params | undefined, header: string, src: string, uriStart: number, uriEnd: number, uri: URI): NameAddr {
+    const na = makeNameAddr(undefined, displayName, params, header);
+    na.uriSrc = src;
+    na.uriSpan = packSpan(uriStart, uriEnd);
+    na.readyUri = uri;
     return na;
+  }
+
+  /** The URI text as received (undefined once the URI was replaced). */
+  private receivedUri(): string | undefined {
+    const src = this.uriSrc;
+    if (src !== undefined) {
+      this.uriText = src.slice(spanStart(this.uriSpan), spanEnd(this.uriSpan));
+      this.uriSrc = undefined;
+    }
+    return this.uriText;
+  }
+
+  /** Header parameters (`;tag=...`, `;expires=...`), in order; names compared case-insensitively. */
+  get params(): Params {
+    return (this.prms ??= new Params());
+  }
+
+  set params(value: Params) {
+    this.prms = value;
+  }
+
+  /** @internal a header parameter's value (as Params.get) without creating an empty Params. */
+  paramValue(name: string): string | null | undefined {
+    return this.prms?.get(name);
   }
 
   /** The URI, parsed on first use (throws SIPParseError if it is malformed). */
   get uri(): URI {
     if (this.parsedUri === undefined) {
-      this.parsedUri = this.readyUri ?? parseURI(this.uriText!, this.header);
+      this.parsedUri = this.readyUri ?? parseURI(this.receivedUri()!, this.header);
       this.readyUri = undefined;
     }
     return this.parsedUri;
@@ -78,10 +117,11 @@ export class NameAddr {
     this.parsedUri = value;
     this.readyUri = undefined;
     this.uriText = undefined;
+    this.uriSrc = undefined;
   }
 
   get tag(): string | undefined {
-    return this.params.get('tag') ?? undefined;
+    return this.prms?.get('tag') ?? undefined;
   }
 
   set tag(value: string | undefined) {
@@ -91,13 +131,13 @@ export class NameAddr {
 
   /** Contact `expires` parameter (RFC 3261 §20.10), undefined when absent or not a number. */
   get expires(): number | undefined {
-    const v = this.params.get('expires');
+    const v = this.prms?.get('expires');
     return v != null && /^\d{1,10}$/.test(v) && Number(v) <= 0xffffffff ? Number(v) : undefined;
   }
 
   /** Contact `q` preference 0..1 (RFC 3261 §20.10). */
   get q(): number | undefined {
-    const v = this.params.get('q');
+    const v = this.prms?.get('q');
     return v != null && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(v) ? Number(v) : undefined;
   }
 
@@ -108,14 +148,14 @@ export class NameAddr {
   }
 
   clone(): NameAddr {
-    return new NameAddr({ uri: this.parsedUri ? this.parsedUri.clone() : this.uriText!, displayName: this.displayName, params: this.params.clone() }, this.header);
+    return new NameAddr({ uri: this.parsedUri ? this.parsedUri.clone() : this.receivedUri()!, displayName: this.displayName, params: this.prms?.clone() }, this.header);
   }
 
   /** Always in name-addr form, so URI parameters can never be mistaken for header parameters. */
   toString(): string {
-    const uri = this.parsedUri ? this.parsedUri.toString() : this.uriText!;
+    const uri = this.parsedUri ? this.parsedUri.toString() : this.receivedUri()!;
     const name = this.displayName === undefined ? '' : `${quote(this.displayName)} `;
-    return `${name}<${uri}>${this.params.toString()}`;
+    return `${name}<${uri}>${this.prms === undefined ? '' : this.prms.toString()}`;
   }
 
   toJSON(): string {
@@ -148,10 +188,10 @@ export type ContactValue = NameAddr | ContactWildcard;
  * An address from parsed parts: the URI text is parsed on first use unless the parser gives it
  * parsed already (`uri`); `params` is taken, not copied.
  */
-function makeNameAddr(uriText: string | undefined, displayName: string | undefined, params: Params, header: string, uri?: URI): NameAddr {
+function makeNameAddr(uriText: string | undefined, displayName: string | undefined, params: Params | undefined, header: string, uri?: URI): NameAddr {
   const na = new NameAddr(FROM_PARSER);
   na.displayName = displayName;
-  na.params = params;
+  if (params !== undefined) na.params = params;
   // The fields are private to the class; this module builds them for the parser only.
   const fields = na as unknown as { uriText: string | undefined; header: string; parsedUri: URI | undefined };
   fields.uriText = uriText;
