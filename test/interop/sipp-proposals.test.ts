@@ -11,10 +11,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Notification } from '../../src/api/notification-center.js';
-import { Session } from '../../src/api/session.js';
 import { AudioStream, AudioStreamType } from '../../src/streams/audio/index.js';
 import { makeParty, names, type Party } from '../api/session-harness.js';
-import { requireSipp, runSipp, sippPort, type SippResult, type SippRun } from '../peers/sipp.js';
+import { requireSipp } from '../peers/sipp.js';
+import { check, inCall as inCallWith, mediaPort } from './sipp-call.js';
 
 requireSipp();
 
@@ -25,56 +25,9 @@ async function party(user = 'alice'): Promise<Party> {
   return makeParty(user, [AudioStreamType], { rtp: { start: rtpBase, end: rtpBase + 38 } });
 }
 
-function check(r: SippResult, what: string): void {
-  assert.is(r.code, 0, `${what}: sipp failed (exit ${r.code})\n${r.stderr.slice(-1500)}\n${r.stdout.slice(-1500)}`);
-}
-
-/** sipp's media port for a sipp on `port` (its second m= line is on this + 2). */
-const mediaPort = (port: number) => port + 1000;
-
-/** sipp as UAS running `scenario` on a port of its own (kill it in `finally`). */
-function sippUas(scenario: string, extra: string[] = []): { sipp: SippRun; port: number; scenario: string } {
-  const port = sippPort();
-  const sipp = runSipp({ scenario, port, calls: 1, args: ['-mp', String(mediaPort(port)), ...extra], timeoutMs: 15000 });
-  return { sipp, port, scenario };
-}
-
-/** We call that sipp with one AudioStream; resolves when the call is up. */
-async function callSipp(alice: Party, uas: { sipp: SippRun; port: number; scenario: string }): Promise<{ session: Session; first: AudioStream }> {
-  await new Promise((r) => setTimeout(r, 200));
-  const session = new Session(alice.account, alice.manager.engine);
-  const first = new AudioStream();
-  // a sipp that quits early (a scenario error) fails the test at once, with its stderr
-  const quit = uas.sipp.done.then((r) => {
-    throw new Error(`${uas.scenario}: sipp quit before the call was up (exit ${r.code})\n${r.stderr.slice(-1500)}`);
-  });
-  quit.catch(() => {});
-  const outcome = await Promise.race([session.connect(`sip:service@127.0.0.1:${uas.port}`, [], [first]), quit]);
-  assert.equal(outcome, { started: true });
-  assert.is(first.remoteRtpPortSdp, mediaPort(uas.port));
-  return { session, first };
-}
-
-/**
- * A call from us (`alice`, one AudioStream) to a sipp UAS running `scenario`: `body` runs while
- * it is up; sipp is killed and alice stopped afterwards, whatever happens.
- */
-async function inCall(
-  scenario: string,
-  extra: string[],
-  body: (c: { alice: Party; session: Session; first: AudioStream; sipp: SippRun; port: number }) => Promise<void>,
-  makeAlice: () => Promise<Party> = () => party(),
-): Promise<void> {
-  const alice = await makeAlice();
-  const uas = sippUas(scenario, extra);
-  try {
-    const { session, first } = await callSipp(alice, uas);
-    await body({ alice, session, first, sipp: uas.sipp, port: uas.port });
-  } finally {
-    uas.sipp.kill();
-    await alice.stop();
-  }
-}
+/** A call from alice (a party of this file) to sipp running `scenario`. */
+const inCall = (scenario: string, extra: string[], body: Parameters<typeof inCallWith>[2], makeAlice: () => Promise<Party> = () => party()) =>
+  inCallWith(scenario, extra, body, makeAlice);
 
 type Data = Record<string, unknown>;
 const dataOf = (n: Notification): Data => ({ ...(n.data as Data), timestamp: 0 });

@@ -16,6 +16,7 @@ import { dominantFrequency, sineTone } from '../../src/audio/tone.js';
 import { writeWav } from '../../src/audio/wav.js';
 import { makeParty, names, type Party } from '../api/session-harness.js';
 import { requireSipp, runSipp, sippPort, type SippResult } from '../peers/sipp.js';
+import { inCall } from './sipp-call.js';
 
 requireSipp();
 
@@ -189,14 +190,7 @@ test('sipp CANCELs its INVITE while we ring (call-uac-cancel): 487 from us, DidF
 });
 
 test('hold and unhold towards sipp (call-uas-reinvite-hold): sendonly then sendrecv re-INVITEs, DidChangeHoldState', async () => {
-  const alice = await party();
-  const port = sippPort();
-  const sipp = runSipp({ scenario: 'call-uas-reinvite-hold.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 20000 });
-  try {
-    await new Promise((r) => setTimeout(r, 200));
-    const session = new Session(alice.account, alice.manager.engine);
-    const stream = new AudioStream();
-    await session.connect(`sip:service@127.0.0.1:${port}`, [], [stream]);
+  await inCall('call-uas-reinvite-hold.xml', { timeoutMs: 20000 }, async ({ alice, session, sipp, first: stream }) => {
     let mark = alice.notes.length;
     session.hold();
     const held = await alice.next('SIPSessionDidChangeHoldState', mark);
@@ -209,21 +203,11 @@ test('hold and unhold towards sipp (call-uas-reinvite-hold): sendonly then sendr
     assert.ok(!stream.onHold);
     await session.end();
     check(await sipp.done, 'call-uas-reinvite-hold');
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  }, party);
 });
 
 test('sipp puts us on hold and back (call-uas-sends-hold): answered recvonly then sendrecv, hold state remote', async () => {
-  const alice = await party();
-  const port = sippPort();
-  const sipp = runSipp({ scenario: 'call-uas-sends-hold.xml', port, calls: 1, args: ['-d', '500', '-mp', String(port + 1000)], timeoutMs: 20000 });
-  try {
-    await new Promise((r) => setTimeout(r, 200));
-    const session = new Session(alice.account, alice.manager.engine);
-    const stream = new AudioStream();
-    await session.connect(`sip:service@127.0.0.1:${port}`, [], [stream]);
+  await inCall('call-uas-sends-hold.xml', { args: ['-d', '500'], timeoutMs: 20000 }, async ({ alice, session, sipp }) => {
     const held = await alice.next('SIPSessionDidChangeHoldState');
     assert.equal({ ...held.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', on_hold: true, partial: false });
     const mark = alice.notes.length;
@@ -232,20 +216,11 @@ test('sipp puts us on hold and back (call-uas-sends-hold): answered recvonly the
     await new Promise((r) => setTimeout(r, 200));
     await session.end();
     check(await sipp.done, 'call-uas-sends-hold');
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  }, party);
 });
 
 test('re-INVITE glare with sipp (call-uas-glare): 491 both ways, sipp retries first, we retry after 2.1–4 s', async () => {
-  const alice = await party();
-  const port = sippPort();
-  const sipp = runSipp({ scenario: 'call-uas-glare.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 25000 });
-  try {
-    await new Promise((r) => setTimeout(r, 200));
-    const session = new Session(alice.account, alice.manager.engine);
-    await session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]);
+  await inCall('call-uas-glare.xml', { timeoutMs: 25000 }, async ({ alice, session, sipp }) => {
     const mark = alice.notes.length;
     session.hold();
     const held = await alice.next('SIPSessionDidChangeHoldState', mark, 12000);
@@ -259,10 +234,7 @@ test('re-INVITE glare with sipp (call-uas-glare): 491 both ways, sipp retries fi
     assert.ok(wait >= 2000, `retried ${wait} ms after the 491 (§14.1: 2.1–4 s for the Call-ID owner)`);
     await session.end();
     check(await sipp.done, 'call-uas-glare');
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  }, party);
 });
 
 test('a re-INVITE without SDP (call-uac-reinvite-no-sdp): our 200 carries an offer, sipp ACKs with the answer', async () => {
@@ -327,14 +299,7 @@ test('ACK never arrives (call-uac-no-ack): the 200 is retransmitted T1, 2·T1...
 
 test('our 200 to sipp\'s re-INVITE is never ACKed (call-uas-reinvite-no-ack): retransmitted, then BYE after 64·T1; ack_received false', async () => {
   const T1 = 50;
-  rtpBase += 40;
-  const alice = await makeParty('alice', [AudioStreamType], { T1, rtp: { start: rtpBase, end: rtpBase + 38 } });
-  const port = sippPort();
-  const sipp = runSipp({ scenario: 'call-uas-reinvite-no-ack.xml', port, calls: 1, args: ['-d', '300', '-mp', String(port + 1000)], timeoutMs: 20000, traceMessages: true });
-  try {
-    await new Promise((r) => setTimeout(r, 200));
-    const session = new Session(alice.account, alice.manager.engine);
-    await session.connect(`sip:service@127.0.0.1:${port}`, [], [new AudioStream()]);
+  await inCall('call-uas-reinvite-no-ack.xml', { args: ['-d', '300'], timeoutMs: 20000, traceMessages: true }, async ({ alice, sipp }) => {
     const mark = alice.notes.length;
     const held = await alice.next('SIPSessionDidChangeHoldState', mark);
     const heldAt = Date.now();
@@ -349,10 +314,10 @@ test('our 200 to sipp\'s re-INVITE is never ACKed (call-uas-reinvite-no-ack): re
     // the 200 to the re-INVITE (CSeq 1 INVITE, sipp's numbering) and its retransmissions
     const oks = r.messages.split(/^-{20,}.*$/m).filter((m) => /^SIP\/2\.0 200 OK/m.test(m) && /^CSeq:\s*1 INVITE/im.test(m) && /a=(recvonly|inactive)/.test(m)).length;
     assert.ok(oks >= 5, `the 200 was retransmitted (${oks} seen by sipp)`);
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  }, () => {
+    rtpBase += 40;
+    return makeParty('alice', [AudioStreamType], { T1, rtp: { start: rtpBase, end: rtpBase + 38 } });
+  });
 });
 
 test('CANCEL crossing the 200 (call-uas-cancel-crosses-200): we ACK the 2xx, then BYE; DidFail local 487, never DidStart', async () => {
@@ -375,14 +340,7 @@ test('CANCEL crossing the 200 (call-uas-cancel-crosses-200): we ACK the 2xx, the
 });
 
 test('a refused hold (call-uas-reinvite-488): the session stays connected and not held (§14.1)', async () => {
-  const alice = await party();
-  const port = sippPort();
-  const sipp = runSipp({ scenario: 'call-uas-reinvite-488.xml', port, calls: 1, args: ['-mp', String(port + 1000)], timeoutMs: 15000 });
-  try {
-    await new Promise((r) => setTimeout(r, 200));
-    const session = new Session(alice.account, alice.manager.engine);
-    const stream = new AudioStream();
-    await session.connect(`sip:service@127.0.0.1:${port}`, [], [stream]);
+  await inCall('call-uas-reinvite-488.xml', [], async ({ alice, session, sipp, first: stream }) => {
     const mark = alice.notes.length;
     session.hold();
     await new Promise<void>((resolve) => {
@@ -396,10 +354,7 @@ test('a refused hold (call-uas-reinvite-488): the session stays connected and no
     assert.not.ok(alice.notes.slice(mark).some((n) => n.name === 'SIPSessionDidChangeHoldState'));
     await session.end();
     check(await sipp.done, 'call-uas-reinvite-488');
-  } finally {
-    sipp.kill();
-    await alice.stop();
-  }
+  }, party);
 });
 
 test('end() while accepting (R-SES-3) against sipp (call-uac-callee-hangs-up): our BYE waits for the ACK', async () => {
