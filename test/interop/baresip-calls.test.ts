@@ -36,6 +36,15 @@ async function digitsFrom(b: Baresip, since: number, n: number): Promise<string[
   return digits;
 }
 
+/** Once baresip's call has closed: its recording holds at least a second of `frequency`. */
+async function assertBaresipHeard(b: Baresip, frequency: number): Promise<void> {
+  await b.waitForEvent('CALL_CLOSED', 3000);
+  await sleep(200);
+  const rec = b.readRecording();
+  assert.ok(rec.samples.length >= 8000, `baresip recorded ${rec.samples.length / 8000} s`);
+  assert.is(dominantFrequency(rec.samples.subarray(1600), 8000, CANDIDATES).frequency, frequency);
+}
+
 test('sipstate calls baresip: tones cross both ways, DTMF both ways, we hold and resume, baresip hangs up', async () => {
   let b: Baresip | undefined;
   let alice: Party | undefined;
@@ -85,12 +94,8 @@ test('sipstate calls baresip: tones cross both ways, DTMF both ways, we hold and
     await b.ctl.hangup();
     const end = await alice.next('SIPSessionDidEnd');
     assert.is((end.data as { originator: string }).originator, 'remote');
-    await b.waitForEvent('CALL_CLOSED', 3000);
-    await sleep(200);
     // what we sent reached baresip (its recording of the call up to the hold)
-    const rec = b.readRecording();
-    assert.ok(rec.samples.length >= 8000, `baresip recorded ${rec.samples.length / 8000} s`);
-    assert.is(dominantFrequency(rec.samples.subarray(1600), 8000, CANDIDATES).frequency, 1000);
+    await assertBaresipHeard(b, 1000);
   } catch (e) {
     if (b) console.error(`--- baresip log tail:\n${b.log().split('\n').slice(-40).join('\n')}`);
     throw e;
@@ -134,11 +139,7 @@ test('baresip calls sipstate: we ring and accept, tones cross, baresip holds and
     const resumed = await bob.next('SIPSessionDidChangeHoldState', mark);
     assert.is((resumed.data as { on_hold: boolean }).on_hold, false);
     await session.end();
-    await b.waitForEvent('CALL_CLOSED', 3000);
-    await sleep(200);
-    const rec = b.readRecording();
-    assert.ok(rec.samples.length >= 8000, `baresip recorded ${rec.samples.length / 8000} s`);
-    assert.is(dominantFrequency(rec.samples.subarray(1600), 8000, CANDIDATES).frequency, 1000);
+    await assertBaresipHeard(b, 1000);
   } catch (e) {
     if (b) console.error(`--- baresip log tail:\n${b.log().split('\n').slice(-40).join('\n')}`);
     throw e;
