@@ -13,42 +13,15 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startVisualizer, type InspectionMessage, type InspectionSource, type Visualizer } from '../../visualizer/server.js';
+import { startVisualizer, type Visualizer } from '../../visualizer/server.js';
 import * as machines from '../../machines/index.js';
 import { session } from '../../machines/session.js';
 import { dialog } from '../../machines/dialog.js';
+import { FakeSource } from './fake-source.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const artifacts = join(root, 'test-artifacts');
-
-/** Like the inspection hub: replays an 'actor' message per live actor on listen, then streams. */
-class FakeSource implements InspectionSource {
-  private readonly listeners = new Set<(m: InspectionMessage) => void>();
-  private readonly live = new Map<string, Extract<InspectionMessage, { type: 'actor' }>>();
-  listen(listener: (m: InspectionMessage) => void): () => void {
-    for (const a of this.live.values()) listener(a);
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  get size(): number {
-    return this.listeners.size;
-  }
-  emit(m: InspectionMessage): void {
-    if (m.type === 'actor') this.live.set(m.id, m);
-    else if (m.type === 'snapshot') {
-      const a = this.live.get(m.id);
-      if (a) this.live.set(m.id, { ...a, value: m.value, context: m.context, status: m.status, at: m.at });
-    } else if (m.type === 'stopped') this.live.delete(m.id);
-    for (const l of [...this.listeners]) l(m);
-  }
-  snapshot(id: string, value: unknown, context: unknown = {}): void {
-    this.emit({ type: 'snapshot', id, value, context, status: 'active', at: Date.now() });
-  }
-  event(id: string, event: { type: string; [k: string]: unknown }, source: string | null = null): void {
-    this.emit({ type: 'event', id, event, source, at: Date.now() });
-  }
-}
 
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 const INVITE = 'INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1\r\nCall-ID: abc\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';

@@ -9,9 +9,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
-import { startVisualizer, isLoopback, type InspectionMessage, type InspectionSource, type WireMessage } from '../../visualizer/server.js';
+import { startVisualizer, isLoopback, type InspectionMessage, type WireMessage } from '../../visualizer/server.js';
 import { session } from '../../machines/session.js';
 import { dialog } from '../../machines/dialog.js';
+import { FakeSource } from './fake-source.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitFor = async (cond: () => boolean, what: string, ms = 3000) => {
@@ -21,30 +22,6 @@ const waitFor = async (cond: () => boolean, what: string, ms = 3000) => {
     await sleep(10);
   }
 };
-
-/** Like the inspection hub: replays an 'actor' message per live actor on listen, then streams. */
-class FakeSource implements InspectionSource {
-  readonly listeners = new Set<(m: InspectionMessage) => void>();
-  readonly live = new Map<string, Extract<InspectionMessage, { type: 'actor' }>>();
-  listens = 0;
-  listen(listener: (m: InspectionMessage) => void): () => void {
-    this.listens++;
-    for (const a of this.live.values()) listener(a);
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  get size(): number {
-    return this.listeners.size;
-  }
-  emit(m: InspectionMessage): void {
-    if (m.type === 'actor') this.live.set(m.id, m);
-    else if (m.type === 'snapshot') {
-      const a = this.live.get(m.id);
-      if (a) this.live.set(m.id, { ...a, value: m.value, context: m.context, status: m.status, at: m.at });
-    } else if (m.type === 'stopped') this.live.delete(m.id);
-    for (const l of [...this.listeners]) l(m);
-  }
-}
 
 const sessionDef = JSON.parse(JSON.stringify(session.toJSON())) as unknown;
 const dialogDef = JSON.parse(JSON.stringify(dialog.toJSON())) as unknown;
