@@ -33,6 +33,20 @@ const groupOf = (kind) => GROUPS.find((g) => g.test(String(kind))).name;
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
 
+/** A SIP message as a one-line summary that opens to the full text. */
+function sipDetails({ summary, text }) {
+  const d = document.createElement('details');
+  d.className = 'sip';
+  const s = document.createElement('summary');
+  s.className = 'sip-summary';
+  s.textContent = summary;
+  const pre = document.createElement('pre');
+  pre.className = 'sip-text';
+  pre.textContent = text;
+  d.append(s, pre);
+  return d;
+}
+
 /** Every active state's dot path, from a snapshot value ('idle', { outgoing: 'calling' }, ...). */
 export function activePaths(value) {
   const out = new Set();
@@ -717,18 +731,7 @@ function boot() {
     head.append(time, type, peer);
     li.appendChild(head);
     const sips = sipParts(e.event);
-    for (const sip of sips) {
-      const d = document.createElement('details');
-      d.className = 'sip';
-      const s = document.createElement('summary');
-      s.className = 'sip-summary';
-      s.textContent = sip.summary;
-      const pre = document.createElement('pre');
-      pre.className = 'sip-text';
-      pre.textContent = sip.text;
-      d.append(s, pre);
-      li.appendChild(d);
-    }
+    for (const sip of sips) li.appendChild(sipDetails(sip));
     const rest = Object.keys(e.event ?? {}).filter((k) => k !== 'type');
     if (rest.length && sips.length === 0) {
       const d = document.createElement('details');
@@ -792,16 +795,8 @@ function boot() {
       return span;
     }
     if (typeof value.summary === 'string' && typeof value.text === 'string' && Object.keys(value).length === 2) {
-      const d = document.createElement('details');
-      d.className = 'sip';
+      const d = sipDetails(value);
       fold(d, path, false);
-      const s = document.createElement('summary');
-      s.className = 'sip-summary';
-      s.textContent = value.summary;
-      const pre = document.createElement('pre');
-      pre.className = 'sip-text';
-      pre.textContent = value.text;
-      d.append(s, pre);
       return d;
     }
     const isArray = Array.isArray(value);
