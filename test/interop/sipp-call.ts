@@ -16,7 +16,7 @@ export function check(r: SippResult, what: string): void {
 /** sipp's media port for a sipp on `port` (its second m= line is on this + 2). */
 export const mediaPort = (port: number) => port + 1000;
 
-/** How a sipp UAS runs: extra arguments (besides `-mp`), its time limit, a message trace. */
+/** How sipp runs: extra arguments (besides `-mp`), its time limit, a message trace. */
 export interface UasOptions {
   args?: string[];
   timeoutMs?: number;
@@ -29,6 +29,21 @@ export function sippUas(scenario: string, options: UasOptions | string[] = []): 
   const port = sippPort();
   const sipp = runSipp({ scenario, port, calls: 1, args: ['-mp', String(mediaPort(port)), ...(o.args ?? [])], timeoutMs: o.timeoutMs ?? 15000, traceMessages: o.traceMessages });
   return { sipp, port, scenario };
+}
+
+/** sipp as UAC running `scenario` against `callee` (as user `bob`, the scenario's -s), on a port of its own. */
+export function sippCallsUs(callee: Party, scenario: string, options: UasOptions = {}): { sipp: SippRun; port: number } {
+  const port = sippPort();
+  const sipp = runSipp({
+    scenario,
+    port,
+    target: `127.0.0.1:${callee.ua.endpoints[0].port}`,
+    calls: 1,
+    args: ['-s', 'bob', ...(options.args ?? []), '-mp', String(mediaPort(port))],
+    timeoutMs: options.timeoutMs ?? 15000,
+    traceMessages: options.traceMessages,
+  });
+  return { sipp, port };
 }
 
 /** We call that sipp with one AudioStream; resolves when the call is up. */

@@ -16,7 +16,7 @@ import { dominantFrequency, sineTone } from '../../src/audio/tone.js';
 import { writeWav } from '../../src/audio/wav.js';
 import { makeParty, names, type Party } from '../api/session-harness.js';
 import { requireSipp, runSipp, sippPort, type SippResult } from '../peers/sipp.js';
-import { inCall } from './sipp-call.js';
+import { inCall, sippCallsUs } from './sipp-call.js';
 
 requireSipp();
 
@@ -75,14 +75,13 @@ test('sipstate calls sipp (call-uas -rtp_echo): 180, 200, ACK; our tone comes ba
 
 test('sipp calls sipstate (call-uac): we ring and accept; sipp hangs up → DidEnd remote', async () => {
   const bob = await party('bob');
-  const port = sippPort();
   try {
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => {
       const s = n.sender as Session;
       s.sendRingIndication();
       setTimeout(() => void s.accept(n.data.streams), 100);
     });
-    const sipp = runSipp({ scenario: 'call-uac.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-d', '1000', '-mp', String(port + 1000)], timeoutMs: 20000 });
+    const { sipp, port } = sippCallsUs(bob, 'call-uac.xml', { args: ['-d', '1000'], timeoutMs: 20000 });
     check(await sipp.done, 'call-uac');
     const end = await bob.next('SIPSessionDidEnd');
     assert.is((end.data as { originator: string }).originator, 'remote');
@@ -176,10 +175,9 @@ test('end() while ringing: CANCEL, 487, ACK (call-uas-ring-forever); DidFail loc
 
 test('sipp CANCELs its INVITE while we ring (call-uac-cancel): 487 from us, DidFail remote', async () => {
   const bob = await party('bob');
-  const port = sippPort();
   try {
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => (n.sender as Session).sendRingIndication());
-    const sipp = runSipp({ scenario: 'call-uac-cancel.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-d', '300', '-mp', String(port + 1000)], timeoutMs: 15000 });
+    const { sipp } = sippCallsUs(bob, 'call-uac-cancel.xml', { args: ['-d', '300'], timeoutMs: 15000 });
     check(await sipp.done, 'call-uac-cancel');
     const fail = await bob.next('SIPSessionDidFail');
     assert.equal({ ...fail.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', code: 487, reason: 'Request Terminated', failure_reason: 'user_request' });
@@ -239,10 +237,9 @@ test('re-INVITE glare with sipp (call-uas-glare): 491 both ways, sipp retries fi
 
 test('a re-INVITE without SDP (call-uac-reinvite-no-sdp): our 200 carries an offer, sipp ACKs with the answer', async () => {
   const bob = await party('bob');
-  const port = sippPort();
   try {
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
-    const sipp = runSipp({ scenario: 'call-uac-reinvite-no-sdp.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-d', '500', '-mp', String(port + 1000)], timeoutMs: 20000 });
+    const { sipp } = sippCallsUs(bob, 'call-uac-reinvite-no-sdp.xml', { args: ['-d', '500'], timeoutMs: 20000 });
     check(await sipp.done, 'call-uac-reinvite-no-sdp');
     await bob.next('SIPSessionDidEnd');
     const reinvite = bob.notes.filter((n) => n.name === 'SIPSessionDidProcessTransaction' && (n.data as { method: string }).method === 'INVITE');
@@ -276,11 +273,10 @@ test('ACK never arrives (call-uac-no-ack): the 200 is retransmitted T1, 2·T1...
   const T1 = 50;
   rtpBase += 40;
   const bob = await makeParty('bob', [AudioStreamType], { T1, rtp: { start: rtpBase, end: rtpBase + 38 } });
-  const port = sippPort();
   try {
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
     const started = Date.now();
-    const sipp = runSipp({ scenario: 'call-uac-no-ack.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-mp', String(port + 1000)], timeoutMs: 20000, traceMessages: true });
+    const { sipp } = sippCallsUs(bob, 'call-uac-no-ack.xml', { timeoutMs: 20000, traceMessages: true });
     const r = await sipp.done;
     check(r, 'call-uac-no-ack');
     const fail = await bob.next('SIPSessionDidFail');
@@ -359,11 +355,10 @@ test('a refused hold (call-uas-reinvite-488): the session stays connected and no
 
 test('end() while accepting (R-SES-3) against sipp (call-uac-callee-hangs-up): our BYE waits for the ACK', async () => {
   const bob = await party('bob');
-  const port = sippPort();
   try {
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
     bob.center.named('SIPSessionWillStart').subscribe((n) => void (n.sender as Session).end());
-    const sipp = runSipp({ scenario: 'call-uac-callee-hangs-up.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-mp', String(port + 1000)], timeoutMs: 15000, traceMessages: true });
+    const { sipp } = sippCallsUs(bob, 'call-uac-callee-hangs-up.xml', { timeoutMs: 15000, traceMessages: true });
     const r = await sipp.done;
     check(r, 'call-uac-callee-hangs-up');
     const lines = r.messages.split('\n');
@@ -379,10 +374,9 @@ test('end() while accepting (R-SES-3) against sipp (call-uac-callee-hangs-up): o
 
 test('an INVITE without an offer (call-uac-late-offer): our 200 offers, the ACK answers, audio starts', async () => {
   const bob = await party('bob');
-  const port = sippPort();
   try {
     bob.center.named('SIPSessionNewIncoming').subscribe((n) => void (n.sender as Session).accept(n.data.streams));
-    const sipp = runSipp({ scenario: 'call-uac-late-offer.xml', port, target: `127.0.0.1:${bob.ua.endpoints[0].port}`, calls: 1, args: ['-s', 'bob', '-d', '500', '-mp', String(port + 1000)], timeoutMs: 15000 });
+    const { sipp, port } = sippCallsUs(bob, 'call-uac-late-offer.xml', { args: ['-d', '500'], timeoutMs: 15000 });
     check(await sipp.done, 'call-uac-late-offer');
     const started = await bob.next('SIPSessionDidStart');
     const stream = (started.data as unknown as { streams: AudioStream[] }).streams[0];
