@@ -95,6 +95,8 @@ interface SipstateVia {
 }
 interface SipstateMessage {
   via: SipstateVia[];
+  /** The top Via, which the transaction layer and the transports read (the others are parsed on first use of `via`). */
+  topVia?: SipstateVia;
   from?: SipstateNameAddr;
   to?: SipstateNameAddr;
   callId?: string;
@@ -118,7 +120,7 @@ function sipstateAdapter(mod: SipstateModule): ParserAdapter {
     parse: (_text, buf) => parseMessage(buf),
     touch(msg) {
       const m = msg as SipstateMessage;
-      const via = m.via[0];
+      const via = m.topVia!;
       const from = m.from!;
       const to = m.to!;
       const cseq = m.cseq!;

@@ -8,7 +8,7 @@
  * always written from the body's actual length.
  */
 import { SIPBuildError } from './errors.js';
-import { coreSlot, Slot, SLOT_OF_ID } from './core-slots.js';
+import { coreSlot, Slot, SLOT_COUNT, SLOT_OF_ID } from './core-slots.js';
 import { HEADER_DEFS, headerDef, headerKey } from './header-names.js';
 import type { CSeq } from './headers/cseq.js';
 import type { MediaType } from './headers/media-type.js';
@@ -26,8 +26,15 @@ const UNSET: unique symbol = Symbol('unset');
 
 
 function newCore(): unknown[] {
-  return [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
+  return [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
 }
+
+/**
+ * The core array's entry after the slots: the Vias of the first Via field, when the parser
+ * left the others to be parsed on first use of `via` (wire-parser.ts); UNSET otherwise. `topVia`
+ * reads it without parsing the rest.
+ */
+const VIA_HEAD = SLOT_COUNT;
 
 /** A header value given in code: raw text, a number, or a typed value with toString(). */
 export type HeaderValue = string | number | { toString(): string };
@@ -174,6 +181,14 @@ export abstract class SIPMessage {
   /** @internal used by the parser: a core header's typed value, parsed and checked already. */
   setCore(slot: Slot, value: unknown): void {
     this.core[slot] = value;
+  }
+
+  /**
+   * @internal used by the parser's fast path: the Vias of the first Via field, the other Via
+   * fields (checked already) to be parsed when `via` is first read.
+   */
+  setViaHead(vias: Via[]): void {
+    this.core[VIA_HEAD] = vias;
   }
 
   /** @internal used by the parser: whether a core header's typed value is cached. */
@@ -341,8 +356,10 @@ export abstract class SIPMessage {
   /** Drop the cached typed value of a header whose fields changed. */
   private invalidate(key: string): void {
     const slot = coreSlot(key);
-    if (slot >= 0) this.core[slot] = UNSET;
-    else this.cache?.delete(key);
+    if (slot >= 0) {
+      this.core[slot] = UNSET;
+      if (slot === Slot.Via) this.core[VIA_HEAD] = UNSET;
+    } else this.cache?.delete(key);
   }
 
   private removeKey(key: string): number {
@@ -372,6 +389,7 @@ export abstract class SIPMessage {
       if (v !== UNSET) return v as T;
       const parsed = parse(this.slotValues(slot, key));
       this.core[slot] = parsed;
+      if (slot === Slot.Via) this.core[VIA_HEAD] = UNSET; // topVia now reads `parsed`
       return parsed;
     }
     const cache = (this.cache ??= new Map());
@@ -422,7 +440,7 @@ export abstract class SIPMessage {
    */
   private parseCore(slot: Slot, key: TypedHeaderName): unknown {
     switch (slot) {
-      case Slot.Via: return TYPED_PARSERS.via(this.slotValues(slot, key));
+      case Slot.Via: return this.parseVias();
       case Slot.Contact: return TYPED_PARSERS.contact(this.slotValues(slot, key));
       case Slot.Route: return TYPED_PARSERS.route(this.slotValues(slot, key));
       case Slot.RecordRoute: return TYPED_PARSERS['record-route'](this.slotValues(slot, key));
@@ -438,6 +456,15 @@ export abstract class SIPMessage {
       case Slot.MaxForwards: return CORE_FIELD_PARSERS['max-forwards'](v);
       case Slot.ContentLength: return CORE_FIELD_PARSERS['content-length'](v);
     }
+  }
+
+  /** Every Via; the first field's from VIA_HEAD when the parser left the others for now. */
+  private parseVias(): Via[] {
+    const head = this.core[VIA_HEAD] as Via[] | typeof UNSET;
+    const values = this.slotValues(Slot.Via, 'via');
+    if (head === UNSET) return TYPED_PARSERS.via(values);
+    this.core[VIA_HEAD] = UNSET;
+    return head.concat(TYPED_PARSERS.via(values.slice(1)));
   }
 
   /** The first field value of a core header, or undefined. */
@@ -471,7 +498,10 @@ export abstract class SIPMessage {
     return this.coreValue(Slot.Via, 'via') as Via[];
   }
 
+  /** The top Via (RFC 3261 §17.2.3, §18.2.1): what the transaction layer and transports read. */
   get topVia(): Via | undefined {
+    const head = this.core[VIA_HEAD];
+    if (head !== UNSET) return (head as Via[])[0];
     return (this.coreValue(Slot.Via, 'via') as Via[])[0];
   }
 

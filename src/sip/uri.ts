@@ -533,9 +533,12 @@ export class SipURI {
   port: number | undefined = undefined;
   /**
    * @internal the uri-parameters, or undefined for none yet: many parsed URIs have none, and
-   * `params` creates the empty Params on first read instead of every parse allocating one.
+   * `params` creates the empty Params on first read instead of every parse allocating one. A
+   * string is the parameters as received (`;name[=value]...`, checked by the parser), split
+   * on first use: the stack reads the URIs of Contact, Route and Record-Route on every message
+   * but their parameters only when it sends a request to them.
    */
-  private prms: Params | undefined = undefined;
+  private prms: Params | string | undefined = undefined;
   /**
    * @internal the `?name=value&...` header components, or undefined for none yet: nearly every
    * parsed URI has none, and `headers` creates the empty Params on first read instead of every
@@ -550,14 +553,29 @@ export class SipURI {
     if (init !== FROM_PARSER) initSip(this, init);
   }
 
-  /** @internal a SipURI from parts a parser validated, taking `params` and `headers` as they are. */
-  static fromParts(scheme: 'sip' | 'sips', user: string | undefined, host: string, port: number | undefined, params: Params | undefined): SipURI {
-    return makeSip(scheme, user, undefined, host, port, params, undefined);
+  /**
+   * @internal a SipURI from parts a parser validated. `params` is the parameters' text as
+   * received, in the form parseSipFast reads (`;name[=value]`, paramchars only, no %-escape),
+   * or undefined for none; it is split on first use.
+   */
+  static fromParts(scheme: 'sip' | 'sips', user: string | undefined, host: string, port: number | undefined, params: string | undefined): SipURI {
+    const u = makeSip(scheme, user, undefined, host, port, undefined, undefined);
+    if (params !== undefined) u.prms = params;
+    return u;
+  }
+
+  /** The parameters, split from their text the first time they are needed; undefined for none yet. */
+  private get ownParams(): Params | undefined {
+    const p = this.prms;
+    if (typeof p !== 'string') return p;
+    const params = new Params();
+    readPlainUriParams(p, 0, p.length, params);
+    return (this.prms = params);
   }
 
   /** uri-parameters, names and values unescaped; a flag (`;lr`) has the value null. */
   get params(): Params {
-    return (this.prms ??= new Params());
+    return this.ownParams ?? (this.prms = new Params());
   }
 
   set params(value: Params) {
@@ -579,7 +597,7 @@ export class SipURI {
 
   /** The `transport` parameter, lower-cased; undefined when absent. */
   get transport(): string | undefined {
-    const v = this.prms?.get('transport');
+    const v = this.ownParams?.get('transport');
     return v == null ? undefined : v.toLowerCase();
   }
 
@@ -595,7 +613,7 @@ export class SipURI {
 
   /** Whether the `lr` parameter is present (RFC 3261 §19.1.1 loose routing). */
   get lr(): boolean {
-    return this.prms?.has('lr') ?? false;
+    return this.ownParams?.has('lr') ?? false;
   }
 
   set lr(v: boolean) {
@@ -605,7 +623,7 @@ export class SipURI {
   }
 
   get maddr(): string | undefined {
-    return this.prms?.get('maddr') ?? undefined;
+    return this.ownParams?.get('maddr') ?? undefined;
   }
 
   /** scheme === 'sips' */
@@ -620,7 +638,7 @@ export class SipURI {
   }
 
   clone(): SipURI {
-    return makeSip(this.scheme, this.user, this.password, this.host, this.port, this.prms?.clone(), this.hdrs?.clone());
+    return makeSip(this.scheme, this.user, this.password, this.host, this.port, this.ownParams?.clone(), this.hdrs?.clone());
   }
 
   /** RFC 3261 §19.1.4. Not transitive (parameters present in only one URI are mostly ignored). */
@@ -631,7 +649,7 @@ export class SipURI {
     if (this.user !== other.user || this.password !== other.password) return false;
     if (this.port !== other.port) return false;
     if (!hostsEqual(this.host, other.host)) return false;
-    return uriParamsMatch(this.prms ?? EMPTY_PARAMS, other.prms ?? EMPTY_PARAMS) && headersMatch(this.hdrs ?? EMPTY_PARAMS, other.hdrs ?? EMPTY_PARAMS);
+    return uriParamsMatch(this.ownParams ?? EMPTY_PARAMS, other.ownParams ?? EMPTY_PARAMS) && headersMatch(this.hdrs ?? EMPTY_PARAMS, other.hdrs ?? EMPTY_PARAMS);
   }
 
   toString(): string {
@@ -645,7 +663,8 @@ export class SipURI {
     // A bare IPv6 address assigned to `host` is written as the reference it must be (RFC 5118 §4.2).
     s += h.charCodeAt(0) !== C.LBRACKET && h.includes(':') ? '[' + h + ']' : h;
     if (this.port !== undefined) s += ':' + this.port;
-    if (this.prms !== undefined) for (const [name, value] of this.prms.entries()) {
+    const params = this.ownParams;
+    if (params !== undefined) for (const [name, value] of params.entries()) {
       s += ';' + escape(name, PARAM);
       if (value !== null) s += '=' + escape(value, PARAM);
     }
@@ -1228,29 +1247,40 @@ function parseSipFast(t: string): SipURI | undefined {
     port = n;
   }
   const params = new Params();
+  if (readPlainUriParams(t, p, end, params) < end) return undefined;
+  return makeSip(scheme, user, undefined, host, port, params, undefined);
+}
+
+/**
+ * `*( ";" pname [ "=" pvalue ] )` at t[p] with paramchars only (no %-escape), as parseSipFast
+ * reads it, added to `params`; the index where it stops (before an octet that cannot continue
+ * it, or at a parameter with an empty name, which parseSipFast then refuses).
+ */
+function readPlainUriParams(t: string, p: number, end: number, params: Params): number {
   while (p < end && t.charCodeAt(p) === C.SEMI) {
-    const ns = ++p;
-    while (p < end) {
-      const c = t.charCodeAt(p);
+    const ns = p + 1;
+    let q = ns;
+    while (q < end) {
+      const c = t.charCodeAt(q);
       if (c >= 128 || (CLASS[c] & PARAM) === 0) break;
-      p++;
+      q++;
     }
-    if (p === ns) return undefined;
-    const name = paramName(t, ns, p);
+    if (q === ns) return p;
+    const name = paramName(t, ns, q);
     let value: string | null = null;
-    if (p < end && t.charCodeAt(p) === C.EQUAL) {
-      const vs = ++p;
-      while (p < end) {
-        const c = t.charCodeAt(p);
+    if (q < end && t.charCodeAt(q) === C.EQUAL) {
+      const vs = ++q;
+      while (q < end) {
+        const c = t.charCodeAt(q);
         if (c >= 128 || (CLASS[c] & PARAM) === 0) break;
-        p++;
+        q++;
       }
-      value = t.slice(vs, p);
+      value = t.slice(vs, q);
     }
     params.add(name, value);
+    p = q;
   }
-  if (p < end) return undefined;
-  return makeSip(scheme, user, undefined, host, port, params, undefined);
+  return p;
 }
 
 /**

@@ -34,7 +34,7 @@ import { FIELD_STRIDE, MAX_SPAN_OFFSET, packSpan } from './wire-fields.js';
 const OCT: Uint8Array = OCTET;
 const B_TOKEN = O_TOKEN;
 import {
-  lastCrAt, lastValueEnd, methodName, scanAddressField, scanAddressListField, scanCallIdField, scanCSeqField, scanSipUri, scanUintField,
+  checkViaField, lastCrAt, lastValueEnd, methodName, scanAddressField, scanAddressListField, scanCallIdField, scanCSeqField, scanSipUri, scanUintField,
   scanViaField, sipUriEnd,
 } from './wire-values.js';
 
@@ -161,6 +161,7 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
   let n = 0;
   let lines = 0;
   let vias: Via[] | undefined;
+  let viasLater = false;
   let from: NameAddr | undefined;
   let to: NameAddr | undefined;
   let callId: string | undefined;
@@ -221,8 +222,16 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
         if (++contentTypes > 1) return undefined;
         break;
       case K_VIA:
-        vias = scanViaField(b, s, vs, vias);
-        if (vias === undefined) return undefined;
+        if (vias === undefined) {
+          vias = scanViaField(b, s, vs, undefined);
+          if (vias === undefined) return undefined;
+        } else {
+          // The Via fields below the first are checked here and parsed when `via` is first
+          // read: the stack reads the top Via (topVia) on every message, the others only to
+          // copy them into a response.
+          if (!checkViaField(b, vs)) return undefined;
+          viasLater = true;
+        }
         cr = lastCrAt();
         break;
       case K_FROM:
@@ -315,7 +324,8 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
 
   const msg = request ? SIPRequest.fromWire(method, uriText, undefined, 'SIP/2.0') : SIPResponse.fromWire(status, reason, 'SIP/2.0');
   msg.adoptWire(s, fields.slice(0, n));
-  msg.setCore(Slot.Via, vias);
+  if (viasLater) msg.setViaHead(vias);
+  else msg.setCore(Slot.Via, vias);
   msg.setCore(Slot.From, from);
   msg.setCore(Slot.To, to);
   msg.setCore(Slot.CallId, callId);

@@ -355,37 +355,14 @@ export function scanSipUri(b: Uint8Array, p: number, end: number): boolean {
   return true;
 }
 
-/** The SipURI scanSipUri found (what parseSipFast returns for the same text). */
-export function buildSipUri(b: Uint8Array, s: string): SipURI {
-  const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
+/**
+ * The SipURI scanSipUri found (what parseSipFast returns for the same text). Its parameters
+ * stay text until they are first read (uri.ts SipURI.fromParts).
+ */
+export function buildSipUri(s: string): SipURI {
   const user = uriUserStart >= 0 ? s.slice(uriUserStart, uriUserEnd) : undefined;
-  const host = s.slice(uriHostStart, uriHostEnd);
-  let list: (string | null | boolean)[] | undefined;
-  const end = uriEnd;
-  let p = uriParamsStart;
-  while (p < end) {
-    // b[p] is ';' (checked by the scan)
-    const ns = p + 1;
-    let ne = ns;
-    let upper = 0;
-    while (ne < end) {
-      const k = oct[b[ne]];
-      if ((k & B_PARAM) === 0) break;
-      upper |= k;
-      ne++;
-    }
-    const name = paramNameAt(b, s, ns, ne);
-    let value: string | null = null;
-    p = ne;
-    if (ne < end && b[ne] === EQUAL) {
-      p = runOctets(b, ne + 1, end, B_PARAM);
-      value = s.slice(ne + 1, p);
-    }
-    const key = (upper & B_UPPER) !== 0 ? name.toLowerCase() : name;
-    if (list === undefined) list = [name, key, value, false];
-    else list.push(name, key, value, false);
-  }
-  return SipURI.fromParts(uriSips ? 'sips' : 'sip', user, host, uriPort < 0 ? undefined : uriPort, list === undefined ? undefined : Params.fromList(list));
+  const params = uriParamsStart < uriEnd ? s.slice(uriParamsStart, uriEnd) : undefined;
+  return SipURI.fromParts(uriSips ? 'sips' : 'sip', user, s.slice(uriHostStart, uriHostEnd), uriPort < 0 ? undefined : uriPort, params);
 }
 
 /** Where the last successful scanSipUri stopped. */
@@ -410,6 +387,71 @@ function transportName(b: Uint8Array, s: string, start: number, end: number): st
   return s.slice(start, end).toUpperCase();
 }
 
+// What the last successful scanSentBy found.
+let viaTransportStart = 0;
+let viaTransportEnd = 0;
+let viaHostStart = 0;
+let viaHostEnd = 0;
+let viaPort = -1;
+
+/**
+ * `SIP/2.0/<transport> LWS host[:port]` at b[p], the start of a via-parm, as headers/via.ts
+ * parseViaFast reads it; the index after it, or -1.
+ */
+function scanSentBy(b: Uint8Array, p: number, end: number): number {
+  const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
+  if (
+    p + 8 > end ||
+    b[p] !== 83 || b[p + 1] !== 73 || b[p + 2] !== 80 || b[p + 3] !== SLASH ||
+    b[p + 4] !== 50 || b[p + 5] !== DOT || b[p + 6] !== 48 || b[p + 7] !== SLASH
+  ) {
+    return -1;
+  }
+  const ts = p + 8;
+  const te = runOctets(b, ts, end, B_TOKEN);
+  if (te === ts) return -1;
+  const hs = skipWsOctets(b, te, end);
+  if (hs === te) return -1; // LWS between sent-protocol and sent-by
+  // sent-by host as headers/host.ts commonHostEnd takes it: no leading '-' or '.', no '..'
+  let he = hs;
+  let prev = DOT;
+  for (; he < end; he++) {
+    const c = b[he];
+    if ((oct[c] & B_HOST) === 0) break;
+    if (c === DOT && prev === DOT) return -1;
+    prev = c;
+  }
+  if (he === hs || b[hs] === DASH) return -1;
+  p = he;
+  let port = -1;
+  if (p < end && b[p] === COLON) {
+    let n = 0;
+    const ds = ++p;
+    for (; p < end; p++) {
+      const c = b[p];
+      if (c < D0 || c > D9) break;
+      n = n * 10 + (c - D0);
+      if (n > 65535) return -1;
+    }
+    if (p === ds || n === 0) return -1;
+    port = n;
+  }
+  viaTransportStart = ts;
+  viaTransportEnd = te;
+  viaHostStart = hs;
+  viaHostEnd = he;
+  viaPort = port;
+  return p;
+}
+
+/** After a via-parm that does not end its line, at b[p]: COMMA between LWS, and the next via-parm's start; -1 otherwise. */
+function nextViaParm(b: Uint8Array, p: number, end: number): number {
+  p = skipWsOctets(b, p, end);
+  if (b[p] !== COMMA) return -1;
+  p = skipWsOctets(b, p + 1, end);
+  return p === end || b[p] === COMMA || b[p] === 13 ? -1 : p;
+}
+
 /**
  * One Via field value at b[p], to the end of its line (RFC 3261 §20.42), appended to `out` (or
  * to a new list when it is undefined), as headers/via.ts parseViaFast reads it:
@@ -417,58 +459,136 @@ function transportName(b: Uint8Array, s: string, start: number, end: number): st
  * undefined where that would fall back to the general parser.
  */
 export function scanViaField(b: Uint8Array, s: string, p: number, out: Via[] | undefined): Via[] | undefined {
-  const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
   const end = b.length;
   for (;;) {
-    if (
-      p + 8 > end ||
-      b[p] !== 83 || b[p + 1] !== 73 || b[p + 2] !== 80 || b[p + 3] !== SLASH ||
-      b[p + 4] !== 50 || b[p + 5] !== DOT || b[p + 6] !== 48 || b[p + 7] !== SLASH
-    ) {
-      return undefined;
-    }
-    const ts = p + 8;
-    const te = runOctets(b, ts, end, B_TOKEN);
-    if (te === ts) return undefined;
-    const hs = skipWsOctets(b, te, end);
-    if (hs === te) return undefined; // LWS between sent-protocol and sent-by
-    // sent-by host as headers/host.ts commonHostEnd takes it: no leading '-' or '.', no '..'
-    let he = hs;
-    let prev = DOT;
-    for (; he < end; he++) {
-      const c = b[he];
-      if ((oct[c] & B_HOST) === 0) break;
-      if (c === DOT && prev === DOT) return undefined;
-      prev = c;
-    }
-    if (he === hs || b[hs] === DASH) return undefined;
-    p = he;
-    let port: number | undefined;
-    if (p < end && b[p] === COLON) {
-      let n = 0;
-      const ds = ++p;
-      for (; p < end; p++) {
-        const c = b[p];
-        if (c < D0 || c > D9) break;
-        n = n * 10 + (c - D0);
-        if (n > 65535) return undefined;
-      }
-      if (p === ds || n === 0) return undefined;
-      port = n;
-    }
+    p = scanSentBy(b, p, end);
+    if (p < 0) return undefined;
     const list = scanHeaderParams(b, s, p, end);
     if (list === undefined || !viaParamsOk(list)) return undefined;
     p = paramsEnd;
-    const via = Via.fromParts(transportName(b, s, ts, te), s.slice(hs, he), port, paramsOf(list));
+    const via = Via.fromParts(
+      transportName(b, s, viaTransportStart, viaTransportEnd),
+      s.slice(viaHostStart, viaHostEnd),
+      viaPort < 0 ? undefined : viaPort,
+      paramsOf(list),
+    );
     // The first Via makes a list of exactly one (an empty list's first push reserves many slots).
     if (out === undefined) out = [via];
     else out.push(via);
     if (endsLine(b, p)) return out;
-    p = skipWsOctets(b, p, end);
-    if (b[p] !== COMMA) return undefined;
-    p = skipWsOctets(b, p + 1, end);
-    if (p === end || b[p] === COMMA || b[p] === 13) return undefined;
+    p = nextViaParm(b, p, end);
+    if (p < 0) return undefined;
   }
+}
+
+/**
+ * Whether scanViaField would read the Via field value at b[p], decided without building
+ * anything; on true, lastValueEnd and lastCrAt are set as by the scanners. For the Vias below
+ * the top one, which the stack reads only when it copies them into a response (RFC 3261
+ * §8.2.6.2); the transaction layer reads the top one (§17.2.3). False also for a parameter
+ * name holding an upper-case letter (left to scanViaField, which lower-cases keys).
+ */
+export function checkViaField(b: Uint8Array, p: number): boolean {
+  const end = b.length;
+  for (;;) {
+    p = scanSentBy(b, p, end);
+    if (p < 0) return false;
+    p = checkViaParams(b, p, end);
+    if (p < 0) return false;
+    if (endsLine(b, p)) return true;
+    p = nextViaParm(b, p, end);
+    if (p < 0) return false;
+  }
+}
+
+/**
+ * `*( SEMI via-params )` at b[p] as scanHeaderParams and viaParamsOk accept them (the same
+ * grammar, and the same typed checks on the first branch, received, rport and ttl), without
+ * cutting a string; the index where the parameters end, or -1.
+ */
+function checkViaParams(b: Uint8Array, p: number, end: number): number {
+  const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
+  let seen = 0;
+  for (;;) {
+    let q = p;
+    if (b[q] === 32 || b[q] === HT) q = skipWsOctets(b, q, end);
+    if (q >= end || b[q] !== SEMI) return p;
+    const ns = skipWsOctets(b, q + 1, end);
+    let ne = ns;
+    let upper = 0;
+    while (ne < end) {
+      const k = oct[b[ne]];
+      if ((k & B_TOKEN) === 0) break;
+      upper |= k;
+      ne++;
+    }
+    if (ne === ns || (upper & B_UPPER) !== 0) return -1;
+    // value: vs..ve, or vs = -1 for none
+    let vs = -1;
+    let ve = -1;
+    p = ne;
+    let r = ne;
+    if (b[r] === 32 || b[r] === HT) r = skipWsOctets(b, r, end);
+    if (r < end && b[r] === EQUAL) {
+      r = skipWsOctets(b, r + 1, end);
+      if (r < end && b[r] === DQUOTE) {
+        const close = plainQuotedEnd(b, r, end);
+        if (close < 0) return -1;
+        vs = r + 1;
+        ve = close;
+        p = close + 1;
+      } else {
+        p = runOctets(b, r, end, B_GEN);
+        if (p === r) return -1;
+        vs = r;
+        ve = p;
+      }
+    }
+    // viaParamsOk: a value for the first branch and received, a port for the first rport, a
+    // TTL for the first ttl (RFC 3261 §20.42, RFC 3581 §3).
+    switch (ne - ns) {
+      case 6:
+        if ((seen & 1) === 0 && sameOctets(b, ns, BRANCH)) {
+          if (vs < 0) return -1;
+          seen |= 1;
+        }
+        break;
+      case 8:
+        if ((seen & 2) === 0 && sameOctets(b, ns, RECEIVED)) {
+          if (vs < 0) return -1;
+          seen |= 2;
+        }
+        break;
+      case 5:
+        if ((seen & 4) === 0 && sameOctets(b, ns, RPORT)) {
+          if (vs >= 0 && !isSmallUintAt(b, vs, ve, 5, 65535)) return -1;
+          seen |= 4;
+        }
+        break;
+      case 3:
+        if ((seen & 8) === 0 && sameOctets(b, ns, TTL)) {
+          if (vs < 0 || !isSmallUintAt(b, vs, ve, 3, 255)) return -1;
+          seen |= 8;
+        }
+        break;
+    }
+  }
+}
+
+const BRANCH = Buffer.from('branch');
+const RPORT = Buffer.from('rport');
+const TTL = Buffer.from('ttl');
+
+/** isSmallUint over the octets [start, end). */
+function isSmallUintAt(b: Uint8Array, start: number, end: number, digits: number, max: number): boolean {
+  if (end === start || end - start > digits) return false;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    if (c < D0 || c > D9) return false;
+    n = n * 10 + (c - D0);
+  }
+  return n <= max;
 }
 
 // ---- addresses ----------------------------------------------------------------------------------
@@ -512,7 +632,7 @@ function scanNameAddr(b: Uint8Array, s: string, p: number, end: number, header: 
   if (!scanSipUri(b, us, end)) return undefined;
   const ue = uriEnd;
   if (ue >= end || b[ue] !== RAQUOT) return undefined;
-  const uri = buildSipUri(b, s);
+  const uri = buildSipUri(s);
   const list = scanHeaderParams(b, s, ue + 1, end);
   if (list === undefined) return undefined;
   scanEnd = paramsEnd;

@@ -25,7 +25,8 @@ function view(m: SIPRequest | SIPResponse): string {
     const a = x as { uri?: { user?: string; host?: string; port?: number; params?: { toJSON(): unknown } }; displayName?: string; params?: { toJSON(): unknown } };
     return { s: String(x), d: a.displayName, p: a.params?.toJSON(), u: a.uri && String(a.uri), uu: a.uri?.user, uh: a.uri?.host, up: a.uri?.port, upar: a.uri?.params?.toJSON() };
   };
-  for (const k of ['via', 'from', 'to', 'callId', 'cseq', 'maxForwards', 'contentLength', 'contact', 'route', 'recordRoute'] as const) {
+  // topVia first: the fast path leaves the Vias below the top one unparsed until `via` is read.
+  for (const k of ['topVia', 'via', 'from', 'to', 'callId', 'cseq', 'maxForwards', 'contentLength', 'contact', 'route', 'recordRoute'] as const) {
     try {
       const v: unknown = m[k as keyof typeof m];
       o[k] = Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? { ...addr(x), json: JSON.stringify(x) } : x)) : v && typeof v === 'object' ? { ...addr(v), json: JSON.stringify(v) } : v;
@@ -129,6 +130,47 @@ test('lazily created parts of a fast-path message behave like eager ones', () =>
   uri.params.set('lr', null);
   uri.headers.set('subject', 'hi');
   assert.is(String(to.uri), 'sip:bob@example.com;lr?subject=hi');
+});
+
+test('the Vias below the top one are parsed on first use of via, around the top one the stack already holds', () => {
+  const text = corpus.find((m) => m.name === 'INVITE+SDP')!.text.replace('Via: SIP/2.0/UDP 192.0.2.20', 'Via: SIP/2.0/TCP 192.0.2.40;branch=z9hG4bKx, SIP/2.0/TLS proxy.example.com:5061\r\nVia: SIP/2.0/UDP 192.0.2.20');
+  const parse = () => parseWire(Buffer.from(text), text, 0, LIMITS) as SIPRequest;
+  const m = parse();
+  assert.ok(m, 'the fast path takes an INVITE with three Via fields');
+  const top = m.topVia!;
+  assert.is(top.branch, 'z9hG4bK2d4790.1');
+  assert.is(m.via.length, 4);
+  assert.is(m.via[0], top, 'the top Via keeps its identity');
+  assert.is(m.topVia, top);
+  assert.equal(m.via.map((v) => v.sentBy), ['192.0.2.10:5060', '192.0.2.40', 'proxy.example.com:5061', '192.0.2.20:5060']);
+  assert.equal(m.via[3].received, '192.0.2.20');
+  // Changing the Vias before they were parsed: the parts written through the message API count.
+  const n = parse();
+  n.removeFirst('Via');
+  assert.is(n.topVia!.host, '192.0.2.40');
+  assert.is(n.via.length, 3);
+  const o = parse();
+  o.prepend('Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKnew');
+  assert.is(o.topVia!.branch, 'z9hG4bKnew');
+  assert.is(o.via.length, 5);
+  // A malformed Via below the top one is the general parser's to refuse.
+  const bad = text.replace('rport=5060;branch', 'rport=99999;branch');
+  assert.is(parseWire(Buffer.from(bad), bad, 0, LIMITS), undefined);
+  const upper = text.replace('rport=5060;branch', 'RPORT=5060;branch');
+  assert.is(parseWire(Buffer.from(upper), upper, 0, LIMITS), undefined, 'an upper-case parameter name below the top Via: declined');
+});
+
+test('URI parameters are split on first use, as the general parser splits them', () => {
+  const text = corpus.find((m) => m.name === 'INVITE+SDP')!.text.replace('<sip:192.0.2.10;lr>', '<sip:192.0.2.10;lr;Foo=Bar;x>');
+  const m = parseWire(Buffer.from(text), text, 0, LIMITS) as SIPRequest;
+  const rr = m.recordRoute[0].uri as { lr: boolean; params: { toJSON(): unknown; get(n: string): string | null | undefined } };
+  assert.ok(rr.lr);
+  assert.is(rr.params.get('foo'), 'Bar');
+  assert.is(rr.params.get('x'), null);
+  assert.is(String(m.recordRoute[0].uri), 'sip:192.0.2.10;lr;Foo=Bar;x');
+  const contact = m.contact[0] as { uri: { transport?: string; params: { size: number } } };
+  assert.is(contact.uri.transport, 'udp');
+  assert.is(contact.uri.params.size, 1);
 });
 
 test.run();
