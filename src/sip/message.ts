@@ -17,7 +17,7 @@ import type { Via } from './headers/via.js';
 import { CORE_FIELD_PARSERS, TYPED_PARSERS, type TypedHeaderName, type TypedHeaders } from './typed-headers.js';
 import { parseURI, type URI } from './uri.js';
 import { reasonPhrase } from './status-codes.js';
-import { FIELD_STRIDE, packSpan, spanEnd, spanStart } from './wire-fields.js';
+import { FIELD_STRIDE, packSpan, spanEnd, spanStart, unknownNameSpan } from './wire-fields.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -83,7 +83,7 @@ export abstract class SIPMessage {
   private src = '';
   /**
    * @internal set by the parser's fast path: FIELD_STRIDE numbers per field — HEADER_DEFS id
-   * (-1 for an unknown name), name span, value span — into `src` (layout: wire-fields.ts). The
+   * (or an unknown name's span), value span — into `src` (layout: wire-fields.ts). The
    * strings of `names`/`keys`/`values` are cut from `src` only when raw access needs them, so
    * parsing a message allocates no string for a header nobody reads.
    */
@@ -141,11 +141,12 @@ export abstract class SIPMessage {
           names.push(def.name);
           keys.push(def.key);
         } else {
-          const name = src.slice(spanStart(wire[i + 1]), spanEnd(wire[i + 1]));
+          const span = unknownNameSpan(id);
+          const name = src.slice(spanStart(span), spanEnd(span));
           names.push(name);
           keys.push(name.toLowerCase());
         }
-        values.push(src.slice(spanStart(wire[i + 2]), spanEnd(wire[i + 2])));
+        values.push(src.slice(spanStart(wire[i + 1]), spanEnd(wire[i + 1])));
         slots.push(id >= 0 ? SLOT_OF_ID[id] : -1);
       }
       this.slots = slots;
@@ -235,7 +236,7 @@ export abstract class SIPMessage {
     const id = this.wireId(name);
     if (id >= 0) {
       const wire = this.wire!;
-      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) return this.valueAt(wire[i + 2]);
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) return this.valueAt(wire[i + 1]);
       return undefined;
     }
     const key = headerKey(name);
@@ -250,7 +251,7 @@ export abstract class SIPMessage {
     const id = this.wireId(name);
     if (id >= 0) {
       const wire = this.wire!;
-      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) out.push(this.valueAt(wire[i + 2]));
+      for (let i = 0; i < wire.length; i += FIELD_STRIDE) if (wire[i] === id) out.push(this.valueAt(wire[i + 1]));
       return out;
     }
     const key = headerKey(name);
@@ -415,7 +416,7 @@ export abstract class SIPMessage {
       const src = this.src;
       for (let i = 0; i < wire.length; i += FIELD_STRIDE) {
         const id = wire[i];
-        if (id >= 0 && SLOT_OF_ID[id] === slot) vals.push(src.slice(spanStart(wire[i + 2]), spanEnd(wire[i + 2])));
+        if (id >= 0 && SLOT_OF_ID[id] === slot) vals.push(src.slice(spanStart(wire[i + 1]), spanEnd(wire[i + 1])));
       }
       return vals;
     }
@@ -473,7 +474,7 @@ export abstract class SIPMessage {
     if (wire !== undefined) {
       for (let i = 0; i < wire.length; i += FIELD_STRIDE) {
         const id = wire[i];
-        if (id >= 0 && SLOT_OF_ID[id] === slot) return this.valueAt(wire[i + 2]);
+        if (id >= 0 && SLOT_OF_ID[id] === slot) return this.valueAt(wire[i + 1]);
       }
       return undefined;
     }

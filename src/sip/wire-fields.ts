@@ -1,14 +1,25 @@
 /**
  * The layout of SIPMessage's wire list, the fast parser's record of the header fields it read
- * (wire-parser.ts → message.ts adoptWire): FIELD_STRIDE numbers per field, the HEADER_DEFS id
- * (-1 for an unknown name), then the name's and the value's [start, end) offsets into the
- * message, each pair packed into one small integer. The fast parser only takes messages of at
- * most 4096 octets (parser.ts), so an offset fits in SPAN_SHIFT bits and a packed pair stays a
- * small integer (31-bit Smi): three numbers per field instead of five to store and copy.
+ * (wire-parser.ts → message.ts adoptWire): FIELD_STRIDE numbers per field. The first is the
+ * HEADER_DEFS id of a known name (its canonical spelling is all a message needs of it), or, for
+ * an unknown name, -1 minus the name's span; the second is the value's span. A span is a
+ * [start, end) pair of offsets into the message packed into one integer. The fast parser only
+ * takes messages of at most 4096 octets (parser.ts), so an offset fits in SPAN_SHIFT bits and
+ * every number stays a small integer (31-bit Smi): two numbers per field to store and copy.
  */
 
-/** Numbers per field: id, name span, value span. */
-export const FIELD_STRIDE = 3;
+/** Numbers per field: id (or unknown name), value span. */
+export const FIELD_STRIDE = 2;
+
+/** The first number of an unknown header's field: its name's span, as a negative number. */
+export function unknownNameHead(nameSpan: number): number {
+  return -1 - nameSpan;
+}
+
+/** The name span of an unknown header's field from its first number (negative). */
+export function unknownNameSpan(head: number): number {
+  return -1 - head;
+}
 
 /** Bits of the start offset in a packed span. */
 const SPAN_SHIFT = 16;

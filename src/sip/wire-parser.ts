@@ -6,7 +6,7 @@
  * charCodeAt), strings are cut from `s` only for the parts a typed value returns. A header name
  * is recognised by one comparison with the canonical spellings that start with its first two
  * octets (other spellings: a running hash while the token is scanned), and every field is
- * recorded as five numbers (SIPMessage's wire list) without cutting a string for it. The
+ * recorded as two numbers (SIPMessage's wire list) without cutting a string for it. The
  * headers every transaction and dialog layer reads are parsed in the same pass, straight from
  * the octets, up to the CRLF ending their line (wire-values.ts): Via, From, To, Call-ID, CSeq,
  * Max-Forwards and Content-Length, which the message must have right to be accepted (§8.1.1,
@@ -28,7 +28,7 @@ import type { Via } from './headers/via.js';
 import { canonicalHeaderAt, HEADER_DEFS, lookupHeaderHashed, nameHashStep } from './header-names.js';
 import { SIPRequest, SIPResponse } from './message.js';
 import { O_TOKEN, OCTET, runOctets } from './octets.js';
-import { FIELD_STRIDE, MAX_SPAN_OFFSET, packSpan } from './wire-fields.js';
+import { FIELD_STRIDE, MAX_SPAN_OFFSET, packSpan, unknownNameHead } from './wire-fields.js';
 
 // Module-local copies (an imported binding is loaded from its module cell on every use).
 const OCT: Uint8Array = OCTET;
@@ -298,9 +298,8 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
       while (ve > vs && (b[ve - 1] === 32 || b[ve - 1] === 9)) ve--;
     }
     if (cr - pos > maxLineLength || ++lines > maxHeaders) return undefined;
-    fields[n] = id;
-    fields[n + 1] = packSpan(pos, nameEnd);
-    fields[n + 2] = packSpan(vs, ve);
+    fields[n] = id >= 0 ? id : unknownNameHead(packSpan(pos, nameEnd));
+    fields[n + 1] = packSpan(vs, ve);
     n += FIELD_STRIDE;
     pos = cr + 2;
   }
