@@ -25,7 +25,9 @@
  * BENCH_VERBOSE=1 prints every round. NODE_OPTIONS=--expose-gc gives heap figures after a full GC
  * (V8 flags are not set at run time: that was seen to slow JsSIP down threefold).
  *
- * Inputs: sipstate gets a Buffer (what a socket delivers), the peers a string (what they take).
+ * Inputs: what each library's transport hands its parser. sipstate and kirm's `sip` get the
+ * Buffer a socket delivers (kirm's UDP and WebSocket transports pass it to sip.parse, which
+ * converts it itself); SIP.js and JsSIP get a string (their transports receive WebSocket text).
  * Serialisation re-serialises an already parsed (and touched) message: sipstate toBuffer() yields
  * bytes; kirm's stringify() yields a string (its transport then converts it to a Buffer, which is
  * not counted). SIP.js and JsSIP have no serialiser for parsed messages.

@@ -393,11 +393,17 @@ interface KirmSipModule {
 
 const kirm = require('sip') as KirmSipModule;
 
+/**
+ * kirm's parser is given the Buffer, like sipstate's: its UDP and WebSocket transports hand
+ * sip.parse the socket's Buffer as it comes (sip.js makeUdpTransport and makeWsTransport call
+ * parseMessage(data)), and sip.parse turns it into a string itself (`s.toString('binary')`), so
+ * that conversion is part of its parse as the decoding is part of sipstate's.
+ */
 export const kirmSip: ParserAdapter = {
   name: 'sip (kirm) 0.0.6',
-  entry: "sip.parse(text) from 'sip'; sip.parseUri(uri) in touch(); sip.stringify(msg)",
-  parse(text) {
-    const m = kirm.parse(text);
+  entry: "sip.parse(buf) from 'sip' (its transports' input); sip.parseUri(uri) in touch(); sip.stringify(msg)",
+  parse(_text, buf) {
+    const m = kirm.parse(buf);
     if (m === undefined) throw new Rejected('sip.parse returned undefined');
     return m;
   },
