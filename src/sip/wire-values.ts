@@ -155,6 +155,29 @@ const NO_LIST: (string | null | boolean)[] = [];
  */
 function scanHeaderParams(b: Uint8Array, s: string, p: number, end: number): (string | null | boolean)[] | undefined {
   const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
+  // The usual case first: one `;name=value`, lower-case name, token value, no whitespace, and
+  // nothing after it that could continue the parameters (a From or To tag, a top Via's
+  // branch). The same list and end as the loop below, which takes every other case.
+  if (b[p] === SEMI) {
+    const ns = p + 1;
+    let ne = ns;
+    let upper = 0;
+    while (ne < end) {
+      const k = oct[b[ne]];
+      if ((k & B_TOKEN) === 0) break;
+      upper |= k;
+      ne++;
+    }
+    if (ne > ns && (upper & B_UPPER) === 0 && b[ne] === EQUAL) {
+      const ve = runOctets(b, ne + 1, end, B_GEN);
+      const after = b[ve];
+      if (ve > ne + 1 && after !== SEMI && after !== 32 && after !== HT) {
+        paramsEnd = ve;
+        const name = paramNameAt(b, s, ns, ne);
+        return [name, name, s.slice(ne + 1, ve), false];
+      }
+    }
+  }
   let count = 0;
   let n0 = '', k0 = '', v0: string | null = null, q0 = false;
   let n1 = '', k1 = '', v1: string | null = null, q1 = false;
