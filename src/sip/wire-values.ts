@@ -7,7 +7,7 @@
  * strings from `s` (the same octets as a latin1 string, same offsets) only for the parts it
  * returns, and builds exactly what the general parsers (headers/*.ts, uri.ts) build for the
  * same text. A field scanner reads its value up to the end of the line: the value, optional
- * SP/HTAB, then CRLF; it leaves the value's end in `valueEnd` and the CR's index in `crAt`, so
+ * SP/HTAB, then CRLF; it leaves the value's end in `at.valueEnd` and the CR's index in `at.crAt`, so
  * the fast parser needs no separate search for the end of these lines. No character class
  * holds CR or LF, so no scan runs past its line. At the first thing it does not expect it gives up (false / undefined): the caller
  * then leaves the value to the general parser, which accepts the rarer forms and words the
@@ -52,31 +52,54 @@ const RAQUOT = 62;
 const AT = 64;
 const BACKSLASH = 92;
 
-/** Where the last successful address scan stopped (the value may go on with a COMMA or WS). */
-let scanEnd = 0;
-
-/** Set by a successful field scanner: the end of the value (before any SP/HTAB) and the CR ending its line. */
-let valueEnd = 0;
-let crAt = 0;
+/**
+ * What the last successful scanner found, read back by its caller (module state: the scanners
+ * are never re-entered). One object of fixed shape rather than module `let`s: its fields are
+ * plain stores and loads, where V8 checks a `let` binding for its temporal dead zone on use.
+ */
+const at = {
+  /** Where the last address scan stopped (the value may go on with a COMMA or WS). */
+  scanEnd: 0,
+  /** Set by a field scanner: the end of the value (before any SP/HTAB) and the CR ending its line. */
+  valueEnd: 0,
+  crAt: 0,
+  /** Where the last scanHeaderParams stopped. */
+  paramsEnd: 0,
+  /** What scanSipUri found, for buildSipUri. */
+  uriSips: false,
+  uriUserStart: -1,
+  uriUserEnd: -1,
+  uriHostStart: 0,
+  uriHostEnd: 0,
+  uriPort: -1,
+  uriParamsStart: 0,
+  uriEnd: 0,
+  /** What scanSentBy found. */
+  viaTransportStart: 0,
+  viaTransportEnd: 0,
+  viaHostStart: 0,
+  viaHostEnd: 0,
+  viaPort: -1,
+};
 
 /** The value end and CR index the last successful field scanner found. */
 export function lastValueEnd(): number {
-  return valueEnd;
+  return at.valueEnd;
 }
 
 export function lastCrAt(): number {
-  return crAt;
+  return at.crAt;
 }
 
 /**
  * Whether the value that ends at b[p] ends its line: optional SP/HTAB, then CRLF. Sets
- * valueEnd and crAt when it does.
+ * at.valueEnd and at.crAt when it does.
  */
 function endsLine(b: Uint8Array, p: number): boolean {
   const q = skipWsOctets(b, p, b.length);
   if (b[q] !== 13 || b[q + 1] !== 10) return false;
-  valueEnd = p;
-  crAt = q;
+  at.valueEnd = p;
+  at.crAt = q;
   return true;
 }
 
@@ -139,16 +162,13 @@ function plainQuotedEnd(b: Uint8Array, open: number, end: number): number {
   return -1;
 }
 
-/** Where the last successful scanHeaderParams stopped. */
-let paramsEnd = 0;
-
 /** The empty parameter list (never written to: Params.fromList keeps its own empty list). */
 const NO_LIST: (string | null | boolean)[] = [];
 
 /**
  * `*( SEMI generic-param )` at b[p] (RFC 3261 §25.1), as grammar.scanParams reads it: the same
  * parameters, as Params' flat list (name as written, lower-case key, value, quoted flag), and
- * the same end (in paramsEnd); undefined where that would fail or fall back. Keys are
+ * the same end (in at.paramsEnd); undefined where that would fail or fall back. Keys are
  * lower-cased only when a name holds an upper-case letter. Up to three parameters are held in
  * locals and the list is then one exactly sized literal: no array growth, and no young strings
  * stored into a long-lived scratch array (each such store costs a write barrier).
@@ -172,7 +192,7 @@ function scanHeaderParams(b: Uint8Array, s: string, p: number, end: number): (st
       const ve = runOctets(b, ne + 1, end, B_GEN);
       const after = b[ve];
       if (ve > ne + 1 && after !== SEMI && after !== 32 && after !== HT) {
-        paramsEnd = ve;
+        at.paramsEnd = ve;
         const name = paramNameAt(b, s, ns, ne);
         return [name, name, s.slice(ne + 1, ve), false];
       }
@@ -226,7 +246,7 @@ function scanHeaderParams(b: Uint8Array, s: string, p: number, end: number): (st
       default: more!.push(name, key, value, quoted);
     }
   }
-  paramsEnd = p;
+  at.paramsEnd = p;
   switch (count) {
     case 0: return NO_LIST;
     case 1: return [n0, k0, v0, q0];
@@ -282,21 +302,11 @@ function viaParamsOk(list: (string | null | boolean)[]): boolean {
 
 // ---- SIP URIs -----------------------------------------------------------------------------------
 
-// What scanSipUri found, for buildSipUri (module state: the scanners are never re-entered).
-let uriSips = false;
-let uriUserStart = -1;
-let uriUserEnd = -1;
-let uriHostStart = 0;
-let uriHostEnd = 0;
-let uriPort = -1;
-let uriParamsStart = 0;
-let uriEnd = 0;
-
 /**
  * The usual shape of a sip: or sips: URI at b[p], as uri.ts parseSipFast accepts it:
  * `sip:[user@]host[:port]*(;name[=value])` with no %-escape, no password, no headers, and a
  * hostname or IPv4 address in the common form. Stops at the first octet that cannot continue
- * the URI (uriEnd): the caller checks what that octet is (RAQUOT, SP). False where
+ * the URI (at.uriEnd): the caller checks what that octet is (RAQUOT, SP). False where
  * parseSipFast would not accept the URI; then nothing is built.
  */
 export function scanSipUri(b: Uint8Array, p: number, end: number): boolean {
@@ -304,10 +314,10 @@ export function scanSipUri(b: Uint8Array, p: number, end: number): boolean {
   if (p + 4 > end || (b[p] | 0x20) !== 115 || (b[p + 1] | 0x20) !== 105 || (b[p + 2] | 0x20) !== 112) return false;
   const c3 = b[p + 3];
   if (c3 === COLON) {
-    uriSips = false;
+    at.uriSips = false;
     p += 4;
   } else if ((c3 | 0x20) === 115 && p + 5 <= end && b[p + 4] === COLON) {
-    uriSips = true;
+    at.uriSips = true;
     p += 5;
   } else return false;
 
@@ -316,10 +326,10 @@ export function scanSipUri(b: Uint8Array, p: number, end: number): boolean {
   const u = runOctets(b, p, end, B_USER);
   if (u < end && b[u] === AT) {
     if (u === p) return false;
-    uriUserStart = p;
-    uriUserEnd = u;
+    at.uriUserStart = p;
+    at.uriUserEnd = u;
     p = u + 1;
-  } else uriUserStart = -1;
+  } else at.uriUserStart = -1;
 
   // host: hostname / IPv4address (uri.ts scanCommonHost)
   const hs = p;
@@ -349,11 +359,11 @@ export function scanSipUri(b: Uint8Array, p: number, end: number): boolean {
   if (numeric) {
     if (dots !== 3 || i - labelStart > 3 || octet > 255) return false;
   } else if ((oct[b[labelStart]] & B_ALPHA) === 0) return false;
-  uriHostStart = hs;
-  uriHostEnd = i;
+  at.uriHostStart = hs;
+  at.uriHostEnd = i;
   p = i;
 
-  uriPort = -1;
+  at.uriPort = -1;
   if (p < end && b[p] === COLON) {
     const ds = ++p;
     let n = 0;
@@ -364,17 +374,17 @@ export function scanSipUri(b: Uint8Array, p: number, end: number): boolean {
       if (n > 65535) return false;
     }
     if (p === ds || n === 0 || (p < end && b[p] === COLON)) return false;
-    uriPort = n;
+    at.uriPort = n;
   }
 
-  uriParamsStart = p;
+  at.uriParamsStart = p;
   while (p < end && b[p] === SEMI) {
     const ns = ++p;
     p = runOctets(b, p, end, B_PARAM);
     if (p === ns) return false;
     if (p < end && b[p] === EQUAL) p = runOctets(b, p + 1, end, B_PARAM);
   }
-  uriEnd = p;
+  at.uriEnd = p;
   return true;
 }
 
@@ -383,14 +393,14 @@ export function scanSipUri(b: Uint8Array, p: number, end: number): boolean {
  * stay text until they are first read (uri.ts SipURI.fromParts).
  */
 export function buildSipUri(s: string): SipURI {
-  const user = uriUserStart >= 0 ? s.slice(uriUserStart, uriUserEnd) : undefined;
-  const params = uriParamsStart < uriEnd ? s.slice(uriParamsStart, uriEnd) : undefined;
-  return SipURI.fromParts(uriSips ? 'sips' : 'sip', user, s.slice(uriHostStart, uriHostEnd), uriPort < 0 ? undefined : uriPort, params);
+  const user = at.uriUserStart >= 0 ? s.slice(at.uriUserStart, at.uriUserEnd) : undefined;
+  const params = at.uriParamsStart < at.uriEnd ? s.slice(at.uriParamsStart, at.uriEnd) : undefined;
+  return SipURI.fromParts(at.uriSips ? 'sips' : 'sip', user, s.slice(at.uriHostStart, at.uriHostEnd), at.uriPort < 0 ? undefined : at.uriPort, params);
 }
 
 /** Where the last successful scanSipUri stopped. */
 export function sipUriEnd(): number {
-  return uriEnd;
+  return at.uriEnd;
 }
 
 // ---- Via ----------------------------------------------------------------------------------------
@@ -409,13 +419,6 @@ function transportName(b: Uint8Array, s: string, start: number, end: number): st
   } else if (n === 2 && b[start] === 87 && b[start + 1] === 83) return 'WS';
   return s.slice(start, end).toUpperCase();
 }
-
-// What the last successful scanSentBy found.
-let viaTransportStart = 0;
-let viaTransportEnd = 0;
-let viaHostStart = 0;
-let viaHostEnd = 0;
-let viaPort = -1;
 
 /**
  * `SIP/2.0/<transport> LWS host[:port]` at b[p], the start of a via-parm, as headers/via.ts
@@ -459,11 +462,11 @@ function scanSentBy(b: Uint8Array, p: number, end: number): number {
     if (p === ds || n === 0) return -1;
     port = n;
   }
-  viaTransportStart = ts;
-  viaTransportEnd = te;
-  viaHostStart = hs;
-  viaHostEnd = he;
-  viaPort = port;
+  at.viaTransportStart = ts;
+  at.viaTransportEnd = te;
+  at.viaHostStart = hs;
+  at.viaHostEnd = he;
+  at.viaPort = port;
   return p;
 }
 
@@ -488,11 +491,11 @@ export function scanViaField(b: Uint8Array, s: string, p: number, out: Via[] | u
     if (p < 0) return undefined;
     const list = scanHeaderParams(b, s, p, end);
     if (list === undefined || !viaParamsOk(list)) return undefined;
-    p = paramsEnd;
+    p = at.paramsEnd;
     const via = Via.fromParts(
-      transportName(b, s, viaTransportStart, viaTransportEnd),
-      s.slice(viaHostStart, viaHostEnd),
-      viaPort < 0 ? undefined : viaPort,
+      transportName(b, s, at.viaTransportStart, at.viaTransportEnd),
+      s.slice(at.viaHostStart, at.viaHostEnd),
+      at.viaPort < 0 ? undefined : at.viaPort,
       paramsOf(list),
     );
     // The first Via makes a list of exactly one (an empty list's first push reserves many slots).
@@ -620,7 +623,7 @@ function isSmallUintAt(b: Uint8Array, start: number, end: number, digits: number
  * One address at b[p] — `<uri>`, `"Name" <uri>` or `Name Name <uri>`, then header parameters —
  * as headers/name-addr.ts parseOneFast reads it, with the URI as parseSipFast reads it (so the
  * address comes out with its URI parsed). Undefined where either would fall back; on success
- * scanEnd is where the parameters end.
+ * at.scanEnd is where the parameters end.
  */
 function scanNameAddr(b: Uint8Array, s: string, p: number, end: number, header: string): NameAddr | undefined {
   p = skipWsOctets(b, p, end);
@@ -653,12 +656,12 @@ function scanNameAddr(b: Uint8Array, s: string, p: number, end: number, header: 
   // be the '>' (so there is no whitespace inside the brackets either, RFC 4475 §3.1.2.14).
   const us = p + 1;
   if (!scanSipUri(b, us, end)) return undefined;
-  const ue = uriEnd;
+  const ue = at.uriEnd;
   if (ue >= end || b[ue] !== RAQUOT) return undefined;
   const uri = buildSipUri(s);
   const list = scanHeaderParams(b, s, ue + 1, end);
   if (list === undefined) return undefined;
-  scanEnd = paramsEnd;
+  at.scanEnd = at.paramsEnd;
   // No Params for an address without parameters: NameAddr creates one if it is ever read.
   return NameAddr.fromParts(displayName, list === NO_LIST ? undefined : Params.fromList(list), header, s, us, ue, uri);
 }
@@ -666,7 +669,7 @@ function scanNameAddr(b: Uint8Array, s: string, p: number, end: number, header: 
 /** One address at b[p], to the end of its line (From, To), or undefined. */
 export function scanAddressField(b: Uint8Array, s: string, p: number, header: string): NameAddr | undefined {
   const na = scanNameAddr(b, s, p, b.length, header);
-  if (na === undefined || !endsLine(b, scanEnd)) return undefined;
+  if (na === undefined || !endsLine(b, at.scanEnd)) return undefined;
   return na;
 }
 
@@ -682,8 +685,8 @@ export function scanAddressListField(b: Uint8Array, s: string, p: number, header
     if (na === undefined) return undefined;
     if (out === undefined) out = [na];
     else out.push(na);
-    if (endsLine(b, scanEnd)) return out;
-    p = skipWsOctets(b, scanEnd, end);
+    if (endsLine(b, at.scanEnd)) return out;
+    p = skipWsOctets(b, at.scanEnd, end);
     if (b[p] !== COMMA) return undefined;
     p = skipWsOctets(b, p + 1, end);
     if (p === end || b[p] === COMMA || b[p] === 13) return undefined;
