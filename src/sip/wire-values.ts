@@ -162,6 +162,22 @@ function plainQuotedEnd(b: Uint8Array, open: number, end: number): number {
   return -1;
 }
 
+/**
+ * The end of the token at b[i] (a parameter name, RFC 3261 §25.1), or its bitwise complement
+ * (a negative number) when the name holds an upper-case letter, whose key is then lower-cased.
+ */
+function paramNameEnd(b: Uint8Array, i: number, end: number): number {
+  const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
+  let upper = 0;
+  while (i < end) {
+    const k = oct[b[i]];
+    if ((k & B_TOKEN) === 0) break;
+    upper |= k;
+    i++;
+  }
+  return (upper & B_UPPER) === 0 ? i : ~i;
+}
+
 /** The empty parameter list (never written to: Params.fromList keeps its own empty list). */
 const NO_LIST: (string | null | boolean)[] = [];
 
@@ -174,21 +190,13 @@ const NO_LIST: (string | null | boolean)[] = [];
  * stored into a long-lived scratch array (each such store costs a write barrier).
  */
 function scanHeaderParams(b: Uint8Array, s: string, p: number, end: number): (string | null | boolean)[] | undefined {
-  const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
   // The usual case first: one `;name=value`, lower-case name, token value, no whitespace, and
   // nothing after it that could continue the parameters (a From or To tag, a top Via's
   // branch). The same list and end as the loop below, which takes every other case.
   if (b[p] === SEMI) {
     const ns = p + 1;
-    let ne = ns;
-    let upper = 0;
-    while (ne < end) {
-      const k = oct[b[ne]];
-      if ((k & B_TOKEN) === 0) break;
-      upper |= k;
-      ne++;
-    }
-    if (ne > ns && (upper & B_UPPER) === 0 && b[ne] === EQUAL) {
+    const ne = paramNameEnd(b, ns, end);
+    if (ne > ns && b[ne] === EQUAL) {
       const ve = runOctets(b, ne + 1, end, B_GEN);
       const after = b[ve];
       if (ve > ne + 1 && after !== SEMI && after !== 32 && after !== HT) {
@@ -208,14 +216,9 @@ function scanHeaderParams(b: Uint8Array, s: string, p: number, end: number): (st
     if (b[q] === 32 || b[q] === HT) q = skipWsOctets(b, q, end);
     if (q >= end || b[q] !== SEMI) break;
     q = skipWsOctets(b, q + 1, end);
-    let nameEnd = q;
-    let upper = 0;
-    while (nameEnd < end) {
-      const k = oct[b[nameEnd]];
-      if ((k & B_TOKEN) === 0) break;
-      upper |= k;
-      nameEnd++;
-    }
+    let nameEnd = paramNameEnd(b, q, end);
+    const upper = nameEnd < 0;
+    if (upper) nameEnd = ~nameEnd;
     if (nameEnd === q) return undefined;
     const name = paramNameAt(b, s, q, nameEnd);
     let value: string | null = null;
@@ -237,7 +240,7 @@ function scanHeaderParams(b: Uint8Array, s: string, p: number, end: number): (st
         value = s.slice(r, p);
       }
     }
-    const key = (upper & B_UPPER) !== 0 ? name.toLowerCase() : name;
+    const key = upper ? name.toLowerCase() : name;
     switch (count++) {
       case 0: n0 = name; k0 = key; v0 = value; q0 = quoted; break;
       case 1: n1 = name; k1 = key; v1 = value; q1 = quoted; break;
@@ -533,22 +536,14 @@ export function checkViaField(b: Uint8Array, p: number): boolean {
  * cutting a string; the index where the parameters end, or -1.
  */
 function checkViaParams(b: Uint8Array, p: number, end: number): number {
-  const oct = OCT; // a local: V8 reloads and re-checks a module binding on every use in a loop
   let seen = 0;
   for (;;) {
     let q = p;
     if (b[q] === 32 || b[q] === HT) q = skipWsOctets(b, q, end);
     if (q >= end || b[q] !== SEMI) return p;
     const ns = skipWsOctets(b, q + 1, end);
-    let ne = ns;
-    let upper = 0;
-    while (ne < end) {
-      const k = oct[b[ne]];
-      if ((k & B_TOKEN) === 0) break;
-      upper |= k;
-      ne++;
-    }
-    if (ne === ns || (upper & B_UPPER) !== 0) return -1;
+    const ne = paramNameEnd(b, ns, end);
+    if (ne <= ns) return -1; // no name, or one with an upper-case letter
     // value: vs..ve, or vs = -1 for none
     let vs = -1;
     let ve = -1;
