@@ -192,11 +192,6 @@ export abstract class SIPMessage {
     this.core[VIA_HEAD] = vias;
   }
 
-  /** @internal used by the parser: whether a core header's typed value is cached. */
-  hasCore(slot: Slot): boolean {
-    return this.core[slot] !== UNSET;
-  }
-
   /** @internal used by the parser: the eager field arrays (the general parser fills them in). */
   rawFields(): { names: string[]; keys: string[]; values: string[] } {
     if (this.nameList === undefined) this.materialize();
