@@ -401,7 +401,8 @@ export class TransactionLayer {
 
   private receiveResponse(res: SIPResponse, inbound: Inbound): void {
     // §18.1.2: a response with more than one Via is discarded by a UA; so is one we did not send.
-    if (res.via.length !== 1) return;
+    // A second Via field is enough to know, without parsing it (the parser leaves it for `via`).
+    if (res.count('via') !== 1 || res.via.length !== 1) return;
     const key = responseKey(res);
     const r = key === undefined ? undefined : this.clients.get(key);
     if (r) {

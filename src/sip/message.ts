@@ -31,8 +31,8 @@ function newCore(): unknown[] {
 
 /**
  * The core array's entry after the slots: the Vias of the first Via field, when the parser
- * left the others to be parsed on first use of `via` (wire-parser.ts); UNSET otherwise. `topVia`
- * reads it without parsing the rest.
+ * left the other Via fields to be parsed on first use of `via` (wire-parser.ts, parseViaHead);
+ * UNSET otherwise. `topVia` reads it without parsing the rest.
  */
 const VIA_HEAD = SLOT_COUNT;
 
@@ -186,7 +186,7 @@ export abstract class SIPMessage {
 
   /**
    * @internal used by the parser's fast path: the Vias of the first Via field, the other Via
-   * fields (checked already) to be parsed when `via` is first read.
+   * fields to be parsed when `via` is first read.
    */
   setViaHead(vias: Via[]): void {
     this.core[VIA_HEAD] = vias;
@@ -454,13 +454,28 @@ export abstract class SIPMessage {
     }
   }
 
-  /** Every Via; the first field's from VIA_HEAD when the parser left the others for now. */
+  /**
+   * Every Via; the first field's from VIA_HEAD when the parser left the others for now. A
+   * malformed field throws SIPParseError and leaves the head as it was, so `topVia` still reads.
+   */
   private parseVias(): Via[] {
     const head = this.core[VIA_HEAD] as Via[] | typeof UNSET;
     const values = this.slotValues(Slot.Via, 'via');
     if (head === UNSET) return TYPED_PARSERS.via(values);
+    const vias = head.concat(TYPED_PARSERS.via(values.slice(1)));
     this.core[VIA_HEAD] = UNSET;
-    return head.concat(TYPED_PARSERS.via(values.slice(1)));
+    return vias;
+  }
+
+  /**
+   * @internal used by the general parser and `topVia`: parse the first Via field (SIPParseError
+   * when it is malformed), which holds the top Via; the other fields are parsed on first use of `via`.
+   */
+  parseViaHead(): void {
+    const values = this.slotValues(Slot.Via, 'via');
+    const head = TYPED_PARSERS.via(values.slice(0, 1));
+    if (values.length === 1) this.core[Slot.Via] = head;
+    else this.core[VIA_HEAD] = head;
   }
 
   /** The first field value of a core header, or undefined. */
@@ -489,7 +504,10 @@ export abstract class SIPMessage {
     return this.typed(name, TYPED_PARSERS[name] as (values: string[]) => TypedHeaders[K]);
   }
 
-  /** Every Via, top first (RFC 3261 §20.42). */
+  /**
+   * Every Via, top first (RFC 3261 §20.42). The parser checks only the first Via field (the
+   * top Via); the others are parsed here on first use, and a malformed one throws SIPParseError.
+   */
   get via(): Via[] {
     return this.coreValue(Slot.Via, 'via') as Via[];
   }
@@ -498,7 +516,11 @@ export abstract class SIPMessage {
   get topVia(): Via | undefined {
     const head = this.core[VIA_HEAD];
     if (head !== UNSET) return (head as Via[])[0];
-    return (this.coreValue(Slot.Via, 'via') as Via[])[0];
+    const all = this.core[Slot.Via];
+    if (all !== UNSET) return (all as Via[])[0];
+    // Only the first field: the others may be anything a previous hop wrote (see `via`).
+    this.parseViaHead();
+    return ((this.core[VIA_HEAD] !== UNSET ? this.core[VIA_HEAD] : this.core[Slot.Via]) as Via[])[0];
   }
 
   get from(): NameAddr | undefined {

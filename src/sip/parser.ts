@@ -351,7 +351,10 @@ function checkCoreHeaders(msg: SIPRequest | SIPResponse, counts: Int32Array): vo
   }
   try {
     // Each getter parses and caches; a malformed value throws SIPParseError naming its header.
-    msg.via;
+    // Of the Vias, the first field (the top Via, which the transaction layer and the transports
+    // read, RFC 3261 §17.2.3, §18.2.2): the others a UA only copies into its responses
+    // (§8.2.6.2), so they are parsed on first use of `via`, which reports a malformed one.
+    msg.parseViaHead();
     msg.from!.uri;
     msg.to!.uri;
     msg.callId;

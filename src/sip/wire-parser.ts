@@ -8,7 +8,8 @@
  * octets (other spellings: a running hash while the token is scanned), and every field is
  * recorded as two numbers (SIPMessage's wire list) without cutting a string for it. The
  * headers every transaction and dialog layer reads are parsed in the same pass, straight from
- * the octets, up to the CRLF ending their line (wire-values.ts): Via, From, To, Call-ID, CSeq,
+ * the octets, up to the CRLF ending their line (wire-values.ts): the first Via field (the top
+ * Via; the others are parsed on first use of `via`), From, To, Call-ID, CSeq,
  * Max-Forwards and Content-Length, which the message must have right to be accepted (§8.1.1,
  * §8.2.2, §20), and Contact, Route and Record-Route when they are in their usual form
  * (otherwise they are left to the general parser, on first use, as before). Other lines are
@@ -34,7 +35,7 @@ import { FIELD_STRIDE, MAX_SPAN_OFFSET, packSpan, unknownNameHead } from './wire
 const OCT: Uint8Array = OCTET;
 const B_TOKEN = O_TOKEN;
 import {
-  checkViaField, lastCrAt, lastValueEnd, methodName, scanAddressField, scanAddressListField, scanCallIdField, scanCSeqField, scanSipUri, scanUintField,
+  lastCrAt, lastValueEnd, methodName, scanAddressField, scanAddressListField, scanCallIdField, scanCSeqField, scanSipUri, scanUintField,
   scanViaField, sipUriEnd,
 } from './wire-values.js';
 
@@ -222,17 +223,15 @@ export function parseWire(b: Buffer, s: string, start: number, limits: WireLimit
         if (++contentTypes > 1) return undefined;
         break;
       case K_VIA:
+        // The first Via field holds the top Via, which the transaction layer and the transports
+        // read on every message (RFC 3261 §17.2.3, §18.2.2); the other fields, which a UA only
+        // copies into its responses (§8.2.6.2), are parsed on first use of `via` (as the general
+        // parser leaves them too).
         if (vias === undefined) {
           vias = scanViaField(b, s, vs, undefined);
           if (vias === undefined) return undefined;
-        } else {
-          // The Via fields below the first are checked here and parsed when `via` is first
-          // read: the stack reads the top Via (topVia) on every message, the others only to
-          // copy them into a response.
-          if (!checkViaField(b, vs)) return undefined;
-          viasLater = true;
-        }
-        cr = lastCrAt();
+          cr = lastCrAt();
+        } else viasLater = true;
         break;
       case K_FROM:
         if (from !== undefined) return undefined;

@@ -1,7 +1,9 @@
 /**
  * The transaction layer against sipp, a real and independent SIP implementation, on loopback:
  * sipp's built-in uac and uas scenarios in both directions over UDP and TCP, loss (-lost 10),
- * and a peer that never answers (Timer B and Timer F with retransmissions seen by sipp).
+ * a peer that never answers (Timer B and Timer F with retransmissions seen by sipp), and Vias
+ * below the top one that are malformed: a request's copied into the response unread, a response
+ * with a second Via discarded.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -107,5 +109,38 @@ for (const method of ['OPTIONS', 'INVITE']) {
     }
   });
 }
+
+test('a MESSAGE from sipp whose second Via is malformed: answered 200, the Vias echoed verbatim (RFC 3261 §8.2.6.2)', async () => {
+  const ua = await startTestUA({ timers: { T1: 100, T2: 800, T4: 1000 } });
+  try {
+    const ep = ua.endpoint('UDP');
+    const run = runSipp({ scenario: 'message-odd-via-uac.xml', port: sippPort(), target: `127.0.0.1:${ep.port}`, calls: 1, traceMessages: true, timeoutMs: 15000 });
+    const r = await run.done;
+    assert.is(r.code, 0, `sipp failed (no 200, or the Via not echoed): ${r.stdout.slice(-1200)} ${r.stderr.slice(-1200)} ${r.messages.slice(-1500)}`);
+    assert.is(ua.requests.length, 1);
+    const req = ua.requests[0];
+    assert.is(req.topVia!.host, '127.0.0.1', 'the top Via reads');
+    assert.throws(() => req.via, /Via/, 'the malformed Via is reported when all Vias are read');
+  } finally {
+    await ua.close();
+  }
+});
+
+test('a response from sipp with a second, malformed Via is discarded (RFC 3261 §18.1.2); the good one is taken', async () => {
+  const ua = await startTestUA({ timers: { T1: 100, T2: 800, T4: 1000 } });
+  const port = sippPort();
+  const run = runSipp({ scenario: 'message-extra-via-uas.xml', port, calls: 1, timeoutMs: 15000 });
+  try {
+    await sleep(300);
+    const target: Endpoint = { protocol: 'UDP', address: '127.0.0.1', port };
+    const res = await transact(ua, makeRequest('MESSAGE', target, ua.endpoint('UDP')), target);
+    assert.is(res.status, 200, 'the 403 with two Vias was dropped, not taken as the answer');
+    const r = await run.done;
+    assert.is(r.code, 0, `sipp failed: ${r.stdout.slice(-800)}`);
+  } finally {
+    run.kill();
+    await ua.close();
+  }
+});
 
 test.run();

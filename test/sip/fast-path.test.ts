@@ -14,6 +14,7 @@ import { corpus } from '../../bench/corpus.js';
 import { parseWire, type WireLimits } from '../../src/sip/wire-parser.js';
 import { parseGeneral } from '../../src/sip/parser.js';
 import type { SIPRequest, SIPResponse } from '../../src/sip/message.js';
+import { SIPParseError } from '../../src/sip/errors.js';
 
 const LIMITS: WireLimits = { maxHeaderBytes: 65536, maxHeaders: 256, maxLineLength: 16384, maxBodyBytes: 1 << 24, stream: false };
 const torture = join(import.meta.dirname, '../fixtures/torture');
@@ -153,11 +154,25 @@ test('the Vias below the top one are parsed on first use of via, around the top 
   o.prepend('Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKnew');
   assert.is(o.topVia!.branch, 'z9hG4bKnew');
   assert.is(o.via.length, 5);
-  // A malformed Via below the top one is the general parser's to refuse.
+  // A malformed Via below the top one: a UA only copies it into its responses (RFC 3261
+  // §8.2.6.2), so both parsers take the message; reading `via` reports it, and the top Via
+  // (and the raw field, for a response) stay readable.
   const bad = text.replace('rport=5060;branch', 'rport=99999;branch');
-  assert.is(parseWire(Buffer.from(bad), bad, 0, LIMITS), undefined);
+  for (const p of [parseWire(Buffer.from(bad), bad, 0, LIMITS)!, parseGeneral(Buffer.from(bad), 0, {})]) {
+    assert.ok(p, 'taken');
+    assert.throws(() => p.via, (e: unknown) => e instanceof SIPParseError && e.header === 'Via');
+    assert.throws(() => p.via, (e: unknown) => e instanceof SIPParseError, 'and again on the next read');
+    assert.is(p.topVia!.branch, 'z9hG4bK2d4790.1');
+    assert.ok(p.getAll('Via').some((v) => v.includes('rport=99999')));
+    const res = (p as SIPRequest).createResponse(200);
+    assert.equal(res.getAll('Via'), p.getAll('Via'), 'copied verbatim into a response');
+  }
+  // A malformed top Via is refused, as before.
+  const badTop = text.replace('192.0.2.10:5060;branch', '192.0.2.10:99999;branch');
+  assert.is(parseWire(Buffer.from(badTop), badTop, 0, LIMITS), undefined);
+  assert.throws(() => parseGeneral(Buffer.from(badTop), 0, {}), (e: unknown) => e instanceof SIPParseError && e.statusCode === 400);
   const upper = text.replace('rport=5060;branch', 'RPORT=5060;branch');
-  assert.is(parseWire(Buffer.from(upper), upper, 0, LIMITS), undefined, 'an upper-case parameter name below the top Via: declined');
+  assert.is(parseWire(Buffer.from(upper), upper, 0, LIMITS)!.via[3].rport, 5060, 'an upper-case parameter name below the top Via');
 });
 
 test('URI parameters are split on first use, as the general parser splits them', () => {
