@@ -8,7 +8,7 @@
  * here, so a message that comes out of this function is one a UA can process; everything else
  * is parsed on first access. Every loop moves forward through the input: linear time.
  *
- * An ordinary message (all ASCII, at most ASCII_WHOLE_LIMIT octets, usual forms) is parsed in
+ * An ordinary message (an ASCII header section, at most ASCII_WHOLE_LIMIT octets, usual forms) is parsed in
  * one pass by wire-parser.ts, which declines anything else; the general parser below then
  * decides, so both accept and refuse exactly the same messages, with the same values.
  */
@@ -94,14 +94,21 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = NO_O
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
   if (start >= buf.length) throw refuse('empty message', undefined);
 
-  // The ordinary message, small and all ASCII, in one pass (wire-parser.ts); it declines
-  // anything else, which the general parser below then accepts or refuses.
-  if (buf.length <= ASCII_WHOLE_LIMIT && isAscii(buf)) {
+  // The ordinary message, small with an ASCII header section, in one pass (wire-parser.ts); it
+  // declines anything else, which the general parser below then accepts or refuses. The body
+  // may hold anything (a MESSAGE or a PIDF note in UTF-8): the fast path reads it from `buf`.
+  if (buf.length <= ASCII_WHOLE_LIMIT && (isAscii(buf) || asciiHeaderSection(buf, start))) {
     const limits = options === NO_OPTIONS ? DEFAULT_LIMITS : resolveLimits(options);
     const msg = parseWire(buf, latin1(buf, 0, buf.length), start, limits);
     if (msg !== undefined) return msg;
   }
   return parseGeneral(buf, start, options);
+}
+
+/** Whether the message has a CRLF CRLF-terminated header section and it is all ASCII. */
+function asciiHeaderSection(buf: Buffer, start: number): boolean {
+  const end = buf.indexOf(CRLFCRLF, start);
+  return end >= 0 && isAscii(buf.subarray(start, end));
 }
 
 function resolveLimits(options: ParseOptions): WireLimits {

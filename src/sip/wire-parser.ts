@@ -1,8 +1,8 @@
 /**
  * The fast path of parseMessage: one forward pass over an ordinary message (RFC 3261 §7).
  *
- * It takes an all-ASCII message as its octets `b` and the same octets as a latin1 string `s`
- * (so offsets agree): the octets are scanned (a Uint8Array reads about twice as fast as
+ * It takes a message whose header section is ASCII (the body may hold any octets: it is only
+ * cut from `b`) as its octets `b` and the same octets as a latin1 string `s` (so offsets agree): the octets are scanned (a Uint8Array reads about twice as fast as
  * charCodeAt), strings are cut from `s` only for the parts a typed value returns. A header name
  * is recognised by one comparison with the canonical spellings that start with its first two
  * octets (other spellings: a running hash while the token is scanned), and every field is

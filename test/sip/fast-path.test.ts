@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { corpus } from '../../bench/corpus.js';
 import { parseWire, type WireLimits } from '../../src/sip/wire-parser.js';
-import { parseGeneral } from '../../src/sip/parser.js';
+import { parseGeneral, parseMessage } from '../../src/sip/parser.js';
 import type { SIPRequest, SIPResponse } from '../../src/sip/message.js';
 import { SIPParseError } from '../../src/sip/errors.js';
 
@@ -51,7 +51,9 @@ function view(m: SIPRequest | SIPResponse): string {
 function disagreement(buf: Buffer): string | undefined {
   let start = 0;
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
-  if (start >= buf.length || buf.length > 4096 || !buf.every((x) => x < 128)) return undefined;
+  // What parseMessage gives the fast path: up to 4096 octets, the header section ASCII.
+  const headerEnd = buf.indexOf('\r\n\r\n', start);
+  if (start >= buf.length || buf.length > 4096 || headerEnd < 0 || !buf.subarray(0, headerEnd).every((x) => x < 128)) return undefined;
   let fast: SIPRequest | SIPResponse | undefined;
   try {
     fast = parseWire(buf, buf.toString('latin1'), start, LIMITS);
@@ -70,8 +72,22 @@ function disagreement(buf: Buffer): string | undefined {
   return a === b ? undefined : `values differ:\n  fast    ${a}\n  general ${b}`;
 }
 
+/** A corpus message with its body replaced by `body` (UTF-8) and Content-Length fixed. */
+function withBody(name: string, body: string): Buffer {
+  const text = corpus.find((m) => m.name === name)!.text;
+  const head = text.slice(0, text.indexOf('\r\n\r\n')).replace(/Content-Length: \d+/, `Content-Length: ${Buffer.byteLength(body)}`);
+  return Buffer.from(`${head}\r\n\r\n${body}`);
+}
+
+const utf8Bodies: [string, Buffer][] = [
+  ['MESSAGE in UTF-8', withBody('MESSAGE', 'Grüße, 世界 🙂')],
+  ['NOTIFY with a UTF-8 note', withBody('NOTIFY+PIDF', '<note xml:lang="de">Bin gleich zurück</note>')],
+  ['MESSAGE with invalid UTF-8', Buffer.concat([withBody('MESSAGE', 'xx').subarray(0, -2), Buffer.from([0xff, 0xfe])])],
+];
+
 const inputs: [string, Buffer][] = [
   ...corpus.map((m): [string, Buffer] => [m.name, Buffer.from(m.text)]),
+  ...utf8Bodies,
   ...readdirSync(torture).filter((f) => f.endsWith('.dat')).map((f): [string, Buffer] => [f, readFileSync(join(torture, f))]),
   ...readdirSync(join(torture, 'ipv6')).filter((f) => f.endsWith('.dat')).map((f): [string, Buffer] => [f, readFileSync(join(torture, 'ipv6', f))]),
 ];
@@ -88,8 +104,23 @@ test('the corpus and the torture messages: the fast path agrees with the general
   assert.ok(taken >= corpus.length, `the fast path takes the ordinary messages (${taken})`);
 });
 
+test('a body in UTF-8 (or any octets) keeps the message on the fast path, its octets as sent', () => {
+  for (const [name, buf] of utf8Bodies) {
+    const m = parseWire(buf, buf.toString('latin1'), 0, LIMITS);
+    assert.ok(m, `${name}: taken`);
+    const body = buf.subarray(buf.indexOf('\r\n\r\n') + 4);
+    assert.equal(m.body, body, name);
+    assert.equal(parseMessage(buf).body, body, `${name}: parseMessage`);
+  }
+  // A non-ASCII octet in the header section is the general parser's (UTF-8 display name, §25.1).
+  const utf8Name = Buffer.from(corpus.find((m) => m.name === 'MESSAGE')!.text.replace('"Alice"', '"Alïce"'));
+  assert.is(parseMessage(utf8Name).from!.displayName, 'Alïce');
+});
+
 test('randomly edited messages: never accepted by the fast path alone, never read differently', () => {
-  const alphabet = ' \t\r\n:;,<>"\\@[]=%/0123456789aZ.-_!?*+\'~`#&$(){}'.split('');
+  // Non-ASCII octets too (as latin1): in the header section they send the message to the
+  // general parser; in the body the fast path keeps it.
+  const alphabet = ' \t\r\n:;,<>"\\@[]=%/0123456789aZ.-_!?*+\'~`#&$(){}\u00e9\u00ff'.split('');
   const bases = corpus.map((m) => m.text);
   const edit = fc.record({ at: fc.nat(700), del: fc.nat(2), ins: fc.array(fc.constantFrom(...alphabet), { maxLength: 3 }) });
   fc.assert(
