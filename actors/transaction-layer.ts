@@ -109,6 +109,12 @@ export interface ServerTransaction {
    * response waits in the actor's mailbox and the actor's state cannot tell yet.
    */
   readonly answered: boolean;
+  /**
+   * For an INVITE answered with a non-2xx final response: whether its ACK came (true, §17.2.1)
+   * or Timer H fired first (false). 'unknown' when the transaction ended otherwise (after a 2xx,
+   * whose ACK belongs to the dialog, §13.3.1.4).
+   */
+  ackOutcome(): Promise<boolean | 'unknown'>;
 }
 
 interface ClientRecord extends ClientTransaction {
@@ -127,9 +133,21 @@ interface ServerRecord extends ServerTransaction {
   pending: boolean;
   lastResponse: SIPResponse | undefined;
   answered: boolean;
+  /** What ackOutcome() resolves to, once known; and who waits for it (created when asked). */
+  ack: boolean | 'unknown' | undefined;
+  ackWaiters: ((ack: boolean | 'unknown') => void)[] | undefined;
 }
 
 const RELIABLE: Record<TransportProtocol, boolean> = { UDP: false, TCP: true, TLS: true, WS: true, WSS: true };
+
+/** The first outcome of a server transaction's ACK wait is the one ackOutcome() reports. */
+function settleAck(r: ServerRecord, ack: boolean | 'unknown'): void {
+  if (r.ack !== undefined) return;
+  r.ack = ack;
+  const waiters = r.ackWaiters;
+  r.ackWaiters = undefined;
+  if (waiters) for (const w of waiters) w(ack);
+}
 
 type Ctx = { context: { id: string } };
 type CtxEvent<E> = { context: { id: string }; event: E };
@@ -226,9 +244,15 @@ export class TransactionLayer {
         const r = server(context.id);
         if (r && event.request) this.tu?.onAck?.(event.request, r.inbound);
       },
+      reportAck: ({ context }: Ctx) => {
+        const r = server(context.id);
+        if (r) settleAck(r, true);
+      },
       reportTimeout: ({ context }: Ctx) => {
         const r = server(context.id);
-        if (r) this.tu?.onServerTimeout?.(r);
+        if (!r) return;
+        settleAck(r, false);
+        this.tu?.onServerTimeout?.(r);
       },
       reportTransportError: ({ context, event }: CtxEvent<{ type: string; error?: Error }>) => {
         const r = server(context.id);
@@ -237,6 +261,7 @@ export class TransactionLayer {
       terminate: ({ context }: Ctx) => {
         const r = server(context.id);
         if (!r) return;
+        settleAck(r, 'unknown');
         this.servers.delete(context.id);
         inspectionHub.unregister(r.actor);
         this.settle(r);
@@ -365,6 +390,10 @@ export class TransactionLayer {
       lastResponse: undefined,
       toTag: randomToken(10),
       answered: false,
+      ack: undefined,
+      ackWaiters: undefined,
+      ackOutcome: () =>
+        record.ack !== undefined ? Promise.resolve(record.ack) : new Promise<boolean | 'unknown'>((resolve) => (record.ackWaiters ??= []).push(resolve)),
       respond: (response: SIPResponse) => {
         if (response.status >= 200) record.answered = true;
         record.actor.send({ type: 'respond', response });

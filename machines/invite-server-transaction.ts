@@ -58,6 +58,8 @@ export const inviteServerTransaction = setup({
     send100: () => {},
     /** Hand the ACK in `event.request` (it acknowledges the 2xx) to the TU. */
     passAck: () => {},
+    /** The ACK for the non-2xx final response came (§17.2.1): the TU may report that it did. */
+    reportAck: () => {},
     /** Timer H fired: no ACK came for the final response. */
     reportTimeout: () => {},
     /** Tell the TU about `event.error`. */
@@ -165,8 +167,8 @@ export const inviteServerTransaction = setup({
           // "If an ACK is received while the server transaction is in the "Completed" state, the
           // server transaction MUST transition to the "Confirmed" state." Timer I is zero on
           // reliable transports: straight to Terminated.
-          { guard: and(['isAck', 'reliable']), target: 'terminated' },
-          { guard: 'isAck', target: 'confirmed' },
+          { guard: and(['isAck', 'reliable']), target: 'terminated', actions: 'reportAck' },
+          { guard: 'isAck', target: 'confirmed', actions: 'reportAck' },
           // "while in the "Completed" state, if a request retransmission is received, the server
           // SHOULD pass the response to the transport for retransmission."
           { actions: 'resendResponse' },

@@ -729,9 +729,9 @@ export class Session implements MediaStreamHost {
     tx.respond(res);
     if (tx === this.inviteTx) this.inviteAnswered = true;
     if (isInvite && tx !== this.inviteTx) {
-      // A 2xx is reported when its ACK comes (ack_received true) or never does (false); the
-      // transaction of a non-2xx ends in the transaction layer, which absorbs its ACK (§17.2.1).
-      if (code >= 300) this.processed('remote', 'INVITE', res, 'unknown');
+      // Reported when the ACK comes (ack_received true) or never does (false): for a 2xx the
+      // dialog waits for it (below), for a non-2xx the transaction absorbs it (§17.2.1).
+      if (code >= 300) void tx.ackOutcome().then((ack) => this.processed('remote', 'INVITE', res, ack));
       if (code >= 200 && code < 300) {
         if (this.pendingAnswer) this.media.local = this.pendingAnswer;
         if (this.pendingOffer && !this.offerInReinviteResponse) this.media.remote = this.pendingOffer;

@@ -9,6 +9,13 @@ import { createSocket } from 'node:dgram';
 
 const fast = { timers: { T1: 50, T2: 400, T4: 500 } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(ok: () => boolean, ms = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await sleep(10);
+  }
+}
 
 async function pair(opts: Parameters<typeof startTestUA>[0] = {}): Promise<[TestUA, TestUA]> {
   return [await startTestUA(fast), await startTestUA({ ...fast, ...opts })];
@@ -226,6 +233,53 @@ test('ACK is refused as a transaction', async () => {
     assert.throws(() => a.layer.request(new SIPRequest({ method: 'ACK', uri: 'sip:x@127.0.0.1' }), target), /ACK is not a transaction/);
   } finally {
     await a.close();
+  }
+});
+
+test('ackOutcome of an INVITE answered 486: true when the ACK comes, false when Timer H fires first (§17.2.1)', async () => {
+  const outcomes: Promise<boolean | 'unknown'>[] = [];
+  const b = await startTestUA({
+    ...fast,
+    answer: (tx) => {
+      tx.respond(tx.reply(486));
+      outcomes.push(tx.ackOutcome());
+    },
+  });
+  const sock = createSocket('udp4');
+  try {
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const local = { protocol: 'UDP' as const, address: '127.0.0.1', port: sock.address().port };
+    const target = b.endpoint('UDP');
+    const responses: SIPResponse[] = [];
+    sock.on('message', (m) => responses.push(parseMessage(m) as SIPResponse));
+    const send = (req: SIPRequest) => sock.send(req.toBuffer(), target.port, target.address);
+    const invite = (branch: string) => {
+      const req = makeRequest('INVITE', target, local);
+      req.prepend('Via', `SIP/2.0/UDP 127.0.0.1:${local.port};branch=${branch}`);
+      return req;
+    };
+    // Answered and ACKed (the ACK of a non-2xx: same branch, the response's To, §17.1.1.3).
+    const first = invite('z9hG4bK-acked');
+    send(first);
+    await waitFor(() => responses.some((r) => r.callId === first.callId && r.status === 486));
+    const r486 = responses.find((r) => r.callId === first.callId)!;
+    const ack = new SIPRequest({ method: 'ACK', uri: first.uri });
+    for (const name of ['Via', 'From', 'Call-ID', 'Max-Forwards']) ack.set(name, first.get(name)!);
+    ack.set('To', r486.get('To')!);
+    ack.set('CSeq', `${first.cseq!.seq} ACK`);
+    send(ack);
+    assert.is(await outcomes[0], true);
+    // Answered, never ACKed: false after 64·T1 (3.2 s with T1 = 50 ms), the 486 retransmitted meanwhile.
+    const second = invite('z9hG4bK-never');
+    const t0 = Date.now();
+    send(second);
+    await waitFor(() => outcomes.length === 2);
+    assert.is(await outcomes[1], false);
+    assert.ok(Date.now() - t0 >= 64 * 50 - 20, 'after Timer H');
+    assert.ok(responses.filter((r) => r.callId === second.callId && r.status === 486).length > 1, 'retransmitted (Timer G)');
+  } finally {
+    sock.close();
+    await b.close();
   }
 });
 

@@ -92,7 +92,7 @@ test('sipp proposes a second audio stream (call-uas-adds-stream), we accept: 200
   });
 });
 
-test('sipp proposes a second audio stream (call-uas-adds-stream-refused), we reject: 488 ACKed; GotRejectProposal 488, still 1 stream; a one-stream re-offer then works', async () => {
+test('sipp proposes a second audio stream (call-uas-adds-stream-refused), we reject: 488 ACKed (ack_received true); GotRejectProposal 488, still 1 stream; a one-stream re-offer then works', async () => {
   await inCall('call-uas-adds-stream-refused.xml', ['-d', '300'], async ({ alice, session, first, sipp }) => {
     const mark = alice.notes.length;
     const proposal = await alice.next('SIPSessionGotProposal', mark);
@@ -112,6 +112,8 @@ test('sipp proposes a second audio stream (call-uas-adds-stream-refused), we rej
       { originator: 'remote', method: 'INVITE', code: 488 },
       { originator: 'remote', method: 'INVITE', code: 200 },
     ]);
+    const refusal = alice.notes.slice(mark).find((n) => n.name === 'SIPSessionDidProcessTransaction' && (n.data as Tx).code === 488)!;
+    assert.is((refusal.data as { ack_received?: unknown }).ack_received, true, 'sipp ACKed the 488 (absorbed by the transaction, §17.2.1)');
     assert.equal(session.streams, [first]);
     assert.is(session.state, 'connected');
     assert.is(alice.notes.slice(mark).filter((n) => n.name === 'SIPSessionGotProposal').length, 1);
@@ -146,6 +148,8 @@ test('accepting sipp\'s proposal fails (no RTP port left, call-uas-adds-stream-r
       { originator: 'remote', method: 'INVITE', code: 488 },
       { originator: 'remote', method: 'INVITE', code: 200 },
     ]);
+    const refusal = alice.notes.slice(mark).find((n) => n.name === 'SIPSessionDidProcessTransaction' && (n.data as Tx).code === 488)!;
+    assert.is((refusal.data as { ack_received?: unknown }).ack_received, true, 'sipp ACKed the 488 (absorbed by the transaction, §17.2.1)');
     assert.equal(session.streams, [first]);
     await session.end();
     check(await sipp.done, 'call-uas-adds-stream-refused (proposal failure)');
