@@ -468,14 +468,16 @@ export abstract class SIPMessage {
   }
 
   /**
-   * @internal used by the general parser and `topVia`: parse the first Via field (SIPParseError
-   * when it is malformed), which holds the top Via; the other fields are parsed on first use of `via`.
+   * @internal used by the general parser and `topVia`: the first Via field parsed (SIPParseError
+   * when it is malformed), which holds the top Via; the other fields are parsed on first use of
+   * `via`.
    */
-  parseViaHead(): void {
+  parseViaHead(): Via[] {
     const values = this.slotValues(Slot.Via, 'via');
     const head = TYPED_PARSERS.via(values.slice(0, 1));
     if (values.length === 1) this.core[Slot.Via] = head;
     else this.core[VIA_HEAD] = head;
+    return head;
   }
 
   /** The first field value of a core header, or undefined. */
@@ -519,8 +521,7 @@ export abstract class SIPMessage {
     const all = this.core[Slot.Via];
     if (all !== UNSET) return (all as Via[])[0];
     // Only the first field: the others may be anything a previous hop wrote (see `via`).
-    this.parseViaHead();
-    return ((this.core[VIA_HEAD] !== UNSET ? this.core[VIA_HEAD] : this.core[Slot.Via]) as Via[])[0];
+    return this.parseViaHead()[0];
   }
 
   get from(): NameAddr | undefined {

@@ -4,13 +4,13 @@
  * The header section is read as a one-byte string (latin1, which maps every octet to one code
  * unit) for speed; if it holds non-ASCII octets it must be valid UTF-8 (§25.1 TEXT-UTF8) and
  * is decoded as such. The body stays a Buffer. The headers the transaction and dialog layers
- * depend on (Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length) are parsed and checked
- * here, so a message that comes out of this function is one a UA can process; everything else
- * is parsed on first access. Every loop moves forward through the input: linear time.
+ * depend on (the top Via field, From, To, Call-ID, CSeq, Max-Forwards, Content-Length) are
+ * parsed and checked here, so a message that comes out of this function is one a UA can
+ * process; everything else (the other Via fields too) is parsed on first access. Every loop moves forward through the input: linear time.
  *
- * An ordinary message (an ASCII header section, at most ASCII_WHOLE_LIMIT octets, usual forms) is parsed in
- * one pass by wire-parser.ts, which declines anything else; the general parser below then
- * decides, so both accept and refuse exactly the same messages, with the same values.
+ * An ordinary message (an ASCII header section, at most ASCII_WHOLE_LIMIT octets, usual forms)
+ * is parsed in one pass by wire-parser.ts, which declines anything else; the general parser
+ * below then decides, so both accept and refuse exactly the same messages, with the same values.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { SIPParseError, type SalvagedHeaders } from './errors.js';

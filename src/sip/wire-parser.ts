@@ -2,15 +2,16 @@
  * The fast path of parseMessage: one forward pass over an ordinary message (RFC 3261 §7).
  *
  * It takes a message whose header section is ASCII (the body may hold any octets: it is only
- * cut from `b`) as its octets `b` and the same octets as a latin1 string `s` (so offsets agree): the octets are scanned (a Uint8Array reads about twice as fast as
- * charCodeAt), strings are cut from `s` only for the parts a typed value returns. A header name
+ * cut from `b`) as its octets `b` and the same octets as a latin1 string `s` (so offsets
+ * agree): the octets are scanned (a Uint8Array reads about twice as fast as charCodeAt),
+ * strings are cut from `s` only for the parts a typed value returns. A header name
  * is recognised by one comparison with the canonical spellings that start with its first two
  * octets (other spellings: a running hash while the token is scanned), and every field is
  * recorded as two numbers (SIPMessage's wire list) without cutting a string for it. The
  * headers every transaction and dialog layer reads are parsed in the same pass, straight from
  * the octets, up to the CRLF ending their line (wire-values.ts): the first Via field (the top
- * Via; the others are parsed on first use of `via`), From, To, Call-ID, CSeq,
- * Max-Forwards and Content-Length, which the message must have right to be accepted (§8.1.1,
+ * Via; the others are parsed on first use of `via`), From, To, Call-ID, CSeq, Max-Forwards and
+ * Content-Length, which the message must have right to be accepted (§8.1.1,
  * §8.2.2, §20), and Contact, Route and Record-Route when they are in their usual form
  * (otherwise they are left to the general parser, on first use, as before). Other lines are
  * skipped with one native search for their LF. The Request-URI is checked here and parsed on
