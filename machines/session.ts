@@ -9,9 +9,10 @@
  *                                                        ▼                                      ▼
  *                                                   terminating (BYE sent) ───────────────▶ terminated
  *
- *   connected is parallel:  proposal  none / sending / cancelling / glareWait / received
- *                           hold      local: unheld / holding / held / unholding
- *                                     remote: unheld / held
+ *   connected is parallel:  proposal     none / sending / cancelling / glareWait / received
+ *                           hold         local: unheld / holding / held / unholding
+ *                                        remote: unheld / held
+ *                           reinvite2xx  idle / waitingAck (our 2xx to a remote re-INVITE, §13.3.1.4)
  *
  * The spec's `state` (None, incoming, outgoing, accepting, connected, sending_proposal,
  * received_proposal, terminating, terminated) is `sessionState(snapshot)`: sending_proposal while
@@ -168,12 +169,16 @@ export type SessionEvent =
   | { type: 'remoteProposal'; streams: string[] }
   /** A remote re-INVITE changing only the hold state (sendonly/inactive or back): answered at once. */
   | { type: 'remoteUpdate'; hold: boolean }
+  /** The ACK of our 2xx to a remote re-INVITE. */
+  | { type: 'reinviteAck' }
   /** The streams failed to take an accepted proposal (accept_proposal's error case). */
   | { type: 'proposalFailure'; error: string }
   // ---- internal (raised by the proposal region for the hold region) ----
   | { type: 'holdSent' }
   | { type: 'holdSettled'; ok: boolean }
-  | { type: 'remoteHoldChanged'; hold: boolean };
+  | { type: 'remoteHoldChanged'; hold: boolean }
+  /** Raised with the 2xx to a remote re-INVITE: the reinvite2xx region retransmits it until its ACK. */
+  | { type: 'reinvite2xxSent' };
 
 export type SessionEmitted =
   | { type: 'SIPSessionNewOutgoing'; streams: string[] }
@@ -248,6 +253,10 @@ export const session = setup({
     retransmit2xx: () => {},
     /** The 2xx was never ACKed (SIPSessionDidProcessTransaction with ack_received false). */
     reportNoAck: () => {},
+    /** §13.3.1.4: retransmit the 2xx to the remote's re-INVITE (the interval that ran out was `context.ackWait`). */
+    retransmitReinvite2xx: () => {},
+    /** The 2xx to the remote's re-INVITE was never ACKed (ack_received false). */
+    reportReinviteNoAck: () => {},
     /** ACK a 2xx to our INVITE (or re-INVITE: the dialog layer). */
     sendAck: () => {},
     /** Send BYE (the dialog layer; its final response is `byeAnswered`). */
@@ -395,6 +404,7 @@ export const session = setup({
       streams: context.received ?? [],
     })),
     raiseHoldSent: raise({ type: 'holdSent' as const }),
+    raiseReinvite2xxSent: raise({ type: 'reinvite2xxSent' as const }),
     raiseRemoteHold: raise(({ event }) => ({ type: 'remoteHoldChanged' as const, hold: event.type === 'remoteUpdate' && event.hold })),
     notifyLocalHold: emit(({ context }) => ({
       type: 'SIPSessionDidChangeHoldState' as const,
@@ -621,7 +631,7 @@ export const session = setup({
                 // add_stream / remove_stream: "Only in state connected."
                 propose: { target: 'sending', actions: ['setProposal', 'notifyLocalProposal'] },
                 remoteProposal: { target: 'received', actions: ['setReceived', 'notifyRemoteProposal'] },
-                remoteUpdate: { actions: [{ type: 'sendResponse', params: { code: 200 } }, 'updateStreams', 'raiseRemoteHold'] },
+                remoteUpdate: { actions: [{ type: 'sendResponse', params: { code: 200 } }, 'raiseReinvite2xxSent', 'updateStreams', 'raiseRemoteHold'] },
               },
             },
             sending: {
@@ -672,7 +682,7 @@ export const session = setup({
               after: { glareRetry: 'sending' },
               on: {
                 remoteProposal: { target: 'received', actions: ['setReceived', 'notifyRemoteProposal'] },
-                remoteUpdate: { actions: [{ type: 'sendResponse', params: { code: 200 } }, 'updateStreams', 'raiseRemoteHold'] },
+                remoteUpdate: { actions: [{ type: 'sendResponse', params: { code: 200 } }, 'raiseReinvite2xxSent', 'updateStreams', 'raiseRemoteHold'] },
                 // nothing in flight to CANCEL: just give the proposal up
                 cancelProposal: { guard: 'isAddProposal', target: 'none', actions: ['notifyLocalRejected', 'dropProposal'] },
               },
@@ -682,7 +692,7 @@ export const session = setup({
                 // accept_proposal / reject_proposal: "Only in state received_proposal."
                 acceptProposal: {
                   target: 'none',
-                  actions: [{ type: 'sendResponse', params: { code: 200 } }, 'updateStreams', 'notifyRemoteAccepted', 'acceptReceived'],
+                  actions: [{ type: 'sendResponse', params: { code: 200 } }, 'raiseReinvite2xxSent', 'updateStreams', 'notifyRemoteAccepted', 'acceptReceived'],
                 },
                 rejectProposal: {
                   target: 'none',
@@ -697,6 +707,29 @@ export const session = setup({
                 // return a 500 (Server Internal Error) response".
                 remoteProposal: { actions: { type: 'sendResponse', params: { code: 500 } } },
                 remoteUpdate: { actions: { type: 'sendResponse', params: { code: 500 } } },
+              },
+            },
+          },
+        },
+        // §13.3.1.4 applies to every 2xx to an INVITE, a re-INVITE's too: retransmitted at T1
+        // doubling to T2 until the ACK comes; after 64·T1 without it "the session SHOULD be
+        // terminated" with a BYE. The limit runs from the first send (on the parent state).
+        reinvite2xx: {
+          initial: 'idle',
+          states: {
+            idle: { on: { reinvite2xxSent: { target: 'waitingAck', actions: 'firstAckWait' } } },
+            waitingAck: {
+              initial: 'retransmitting',
+              after: { ackTimeout: { target: '#session.terminating', actions: ['missingAck', 'reportReinviteNoAck'] } },
+              on: {
+                reinviteAck: 'idle',
+                // a later re-INVITE's 2xx supersedes it (the remote ACKed, or gave up, the first)
+                reinvite2xxSent: { target: 'waitingAck', reenter: true, actions: 'firstAckWait' },
+              },
+              states: {
+                retransmitting: {
+                  after: { retransmitInterval: { target: 'retransmitting', reenter: true, actions: ['retransmitReinvite2xx', 'doubleAckWait'] } },
+                },
               },
             },
           },

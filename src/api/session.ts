@@ -130,6 +130,8 @@ export class Session implements MediaStreamHost {
       send2xx: ({ self }) => byActor.get(self)?.send2xx(),
       retransmit2xx: ({ self }) => byActor.get(self)?.retransmit2xx(),
       reportNoAck: ({ self }) => byActor.get(self)?.reportNoAck(),
+      retransmitReinvite2xx: ({ self }) => byActor.get(self)?.retransmitReinvite2xx(),
+      reportReinviteNoAck: ({ self }) => byActor.get(self)?.reportReinviteNoAck(),
       sendAck: () => {}, // the dialog layer ACKs every 2xx (§13.2.2.4)
       sendBye: ({ self }) => void byActor.get(self)?.sendBye(),
       sendCancel: ({ self }) => void byActor.get(self)?.sendCancel(),
@@ -190,11 +192,10 @@ export class Session implements MediaStreamHost {
   private dispatching: ServerTransaction | undefined;
   /** A remote (re-)INVITE came without SDP: our 2xx carried an offer, its ACK carries the answer. */
   private offerInResponse = false;
-  private reinviteRetransmit: { timer: NodeJS.Timeout; interval: number; started: number; response: SIPResponse; cseq: number } | undefined;
+  /** Our 2xx to a remote re-INVITE until its ACK: the machine's reinvite2xx region times it (§13.3.1.4). */
+  private reinvite2xx: { tx: ServerTransaction; response: SIPResponse; cseq: number } | undefined;
   /** Undone when the session finishes (an exactly sized array: kept for the call's life). */
   private disposers: readonly (() => void)[] = [];
-  private readonly T1: number;
-  private readonly T2: number;
 
   /** Middleware API §4.2 `Session(account)`: in state None. The engine defaults to the running application's. */
   constructor(account: SessionAccount, engine?: SessionEngine) {
@@ -204,9 +205,8 @@ export class Session implements MediaStreamHost {
     this.engine = e;
     this.id = `session-${++counter}`;
     this.media = new SessionMedia(() => this);
-    this.T1 = e.ua.transactions.timers.T1;
-    this.T2 = e.ua.transactions.timers.T2;
-    this.actor = createActor(Session.logic, { id: this.id, input: { id: this.id, T1: this.T1, T2: this.T2, seed: (Math.random() * 2 ** 32) >>> 0 }, ...inspectionHub.options });
+    const { T1, T2 } = e.ua.transactions.timers;
+    this.actor = createActor(Session.logic, { id: this.id, input: { id: this.id, T1, T2, seed: (Math.random() * 2 ** 32) >>> 0 }, ...inspectionHub.options });
     byActor.set(this.actor, this);
     inspectionHub.register(this.actor, { id: this.id, kind: Session.logic.id });
     this.actor.on('*', (ev) => this.emitted(ev as SessionEmitted));
@@ -735,7 +735,7 @@ export class Session implements MediaStreamHost {
       if (code >= 200 && code < 300) {
         if (this.pendingAnswer) this.media.local = this.pendingAnswer;
         if (this.pendingOffer && !this.offerInReinviteResponse) this.media.remote = this.pendingOffer;
-        this.retransmitReinvite2xx(tx, res);
+        this.reinvite2xx = { tx, response: res, cseq: tx.request.cseq?.seq ?? 0 };
       }
       this.pendingAnswer = undefined;
       this.pendingOffer = undefined;
@@ -874,39 +874,27 @@ export class Session implements MediaStreamHost {
     this.actor.send({ type: 'acceptProposal', streams: streams.map((s) => this.streamId(s)) });
   }
 
-  /** §13.3.1.4 for a 2xx to a re-INVITE: retransmitted (T1 doubling to T2) until its ACK, for 64·T1. */
-  private retransmitReinvite2xx(tx: ServerTransaction, response: SIPResponse): void {
-    this.stopReinviteRetransmit();
-    const r = { timer: undefined as unknown as NodeJS.Timeout, interval: this.T1, started: Date.now(), response, cseq: tx.request.cseq?.seq ?? 0 };
-    const tick = () => {
-      if (Date.now() - r.started >= 64 * this.T1) {
-        this.reinviteRetransmit = undefined;
-        this.processed('remote', 'INVITE', response, false);
-        // "the session SHOULD be terminated" (§13.3.1.4)
-        this.actor.send({ type: 'end' });
-        return;
-      }
-      tx.respond(response);
-      r.interval = Math.min(2 * r.interval, this.T2);
-      r.timer = setTimeout(tick, r.interval);
-      r.timer.unref?.();
-    };
-    r.timer = setTimeout(tick, r.interval);
-    r.timer.unref?.();
-    this.reinviteRetransmit = r;
+  /** §13.3.1.4: the machine's reinvite2xx region retransmits our 2xx to a re-INVITE until its ACK. */
+  private retransmitReinvite2xx(): void {
+    const r = this.reinvite2xx;
+    if (r) r.tx.respond(r.response);
   }
 
-  private stopReinviteRetransmit(): void {
-    if (this.reinviteRetransmit) clearTimeout(this.reinviteRetransmit.timer);
-    this.reinviteRetransmit = undefined;
+  /** 64·T1 without that ACK: reported, and the machine ends the session ("SHOULD be terminated"). */
+  private reportReinviteNoAck(): void {
+    const r = this.reinvite2xx;
+    this.reinvite2xx = undefined;
+    if (r) this.processed('remote', 'INVITE', r.response, false);
   }
 
   /** The ACK of one of our 2xx (§13.3.1.4): the initial INVITE's, or a re-INVITE's. */
   private gotAck(ack: SIPRequest): void {
     const seq = ack.cseq?.seq;
-    if (this.reinviteRetransmit && seq === this.reinviteRetransmit.cseq) {
-      this.processed('remote', 'INVITE', this.reinviteRetransmit.response, true);
-      this.stopReinviteRetransmit();
+    const r = this.reinvite2xx;
+    if (r && seq === r.cseq) {
+      this.reinvite2xx = undefined;
+      this.processed('remote', 'INVITE', r.response, true);
+      this.actor.send({ type: 'reinviteAck' });
       if (this.offerInReinviteResponse) {
         this.offerInReinviteResponse = false;
         this.takeAnswerFrom(ack);
@@ -1020,7 +1008,7 @@ export class Session implements MediaStreamHost {
 
   /** The session is over: streams ended, transactions answered, timers stopped (terminated's entry). */
   private finish(): void {
-    this.stopReinviteRetransmit();
+    this.reinvite2xx = undefined;
     this.unwatchInviteCancel?.();
     this.unwatchInviteCancel = undefined;
     const disposers = this.disposers;

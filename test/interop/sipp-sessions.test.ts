@@ -304,7 +304,7 @@ test('our 200 to sipp\'s re-INVITE is never ACKed (call-uas-reinvite-no-ack): re
     assert.equal({ ...processed.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', method: 'INVITE', code: 200, reason: 'OK', ack_received: false });
     const end = await alice.next('SIPSessionDidEnd', mark, 5000);
     assert.ok(Date.now() - heldAt >= 64 * T1 - 100, `BYE after 64·T1 (${Date.now() - heldAt} ms)`);
-    assert.is((end.data as { originator: string }).originator, 'local');
+    assert.equal({ ...end.data, timestamp: 0 }, { timestamp: 0, originator: 'remote', end_reason: 'missing ACK' }, 'the peer failed to ACK (as for the initial INVITE)');
     const r = await sipp.done;
     check(r, 'call-uas-reinvite-no-ack');
     // the 200 to the re-INVITE (CSeq 1 INVITE, sipp's numbering) and its retransmissions
