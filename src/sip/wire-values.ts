@@ -7,9 +7,10 @@
  * strings from `s` (the same octets as a latin1 string, same offsets) only for the parts it
  * returns, and builds exactly what the general parsers (headers/*.ts, uri.ts) build for the
  * same text. A field scanner reads its value up to the end of the line: the value, optional
- * SP/HTAB, then CRLF; it leaves the value's end in `at.valueEnd` and the CR's index in `at.crAt`, so
- * the fast parser needs no separate search for the end of these lines. No character class
- * holds CR or LF, so no scan runs past its line. At the first thing it does not expect it gives up (false / undefined): the caller
+ * SP/HTAB, then CRLF; it leaves the value's end in `at.valueEnd` and the CR's index in
+ * `at.crAt`, so the fast parser needs no separate search for the end of these lines. No
+ * character class holds CR or LF, so no scan runs past its line. At the first thing it does not
+ * expect it gives up (false / undefined): the caller
  * then leaves the value to the general parser, which accepts the rarer forms and words the
  * errors. So these scanners never decide that a message is malformed; they only decide that it
  * is ordinary. Every loop moves forward, and nothing searches past the value's end: linear time.

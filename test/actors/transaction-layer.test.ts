@@ -6,16 +6,10 @@ import { startTestUA, transact, type TestUA } from '../peers/test-ua.js';
 import { makeRequest, ackFor2xx, byeFor } from '../peers/requests.js';
 import type { TransportProtocol } from '../../actors/transport/index.js';
 import { createSocket } from 'node:dgram';
+import { waitFor } from '../streams/loopback.js';
 
 const fast = { timers: { T1: 50, T2: 400, T4: 500 } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(ok: () => boolean, ms = 3000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await sleep(10);
-  }
-}
 
 async function pair(opts: Parameters<typeof startTestUA>[0] = {}): Promise<[TestUA, TestUA]> {
   return [await startTestUA(fast), await startTestUA({ ...fast, ...opts })];
@@ -261,7 +255,7 @@ test('ackOutcome of an INVITE answered 486: true when the ACK comes, false when 
     // Answered and ACKed (the ACK of a non-2xx: same branch, the response's To, §17.1.1.3).
     const first = invite('z9hG4bK-acked');
     send(first);
-    await waitFor(() => responses.some((r) => r.callId === first.callId && r.status === 486));
+    await waitFor(() => responses.some((r) => r.callId === first.callId && r.status === 486), 3000, 'the 486');
     const r486 = responses.find((r) => r.callId === first.callId)!;
     const ack = new SIPRequest({ method: 'ACK', uri: first.uri });
     for (const name of ['Via', 'From', 'Call-ID', 'Max-Forwards']) ack.set(name, first.get(name)!);
@@ -273,7 +267,7 @@ test('ackOutcome of an INVITE answered 486: true when the ACK comes, false when 
     const second = invite('z9hG4bK-never');
     const t0 = Date.now();
     send(second);
-    await waitFor(() => outcomes.length === 2);
+    await waitFor(() => outcomes.length === 2, 3000, 'the second INVITE');
     assert.is(await outcomes[1], false);
     assert.ok(Date.now() - t0 >= 64 * 50 - 20, 'after Timer H');
     assert.ok(responses.filter((r) => r.callId === second.callId && r.status === 486).length > 1, 'retransmitted (Timer G)');

@@ -15,6 +15,7 @@ import { AudioStream, AudioStreamType } from '../../src/streams/audio/index.js';
 import { makeParty, names, type Party } from '../api/session-harness.js';
 import { requireSipp } from '../peers/sipp.js';
 import { check, inCall as inCallWith, mediaPort } from './sipp-call.js';
+import { waitFor } from '../streams/loopback.js';
 
 requireSipp();
 
@@ -33,14 +34,6 @@ type Data = Record<string, unknown>;
 const dataOf = (n: Notification): Data => ({ ...(n.data as Data), timestamp: 0 });
 /** The streams of a SIPSessionGotProposal (AudioStreams here: the only type registered). */
 const streamsOf = (n: Notification): AudioStream[] => (n.data as unknown as { streams: AudioStream[] }).streams;
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Tx {
   originator: string;
