@@ -1,7 +1,8 @@
 /**
  * Registration against kamailio (RFC 3261 §10.2): digest, refresh before expiry, 423 with
  * Min-Expires, failover to a second registrar when the first is dead, a wrong password ending in
- * SIPAccountRegistrationDidFail, and unregistration on stop.
+ * SIPAccountRegistrationDidFail, and unregistration on stop; and a TCP flow kept up by CRLF
+ * keep-alives that kamailio answers (RFC 5626 §3.5.1).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,6 +14,8 @@ import { RegistrationRunner } from '../../actors/registration-runner.js';
 import type { Endpoint } from '../../actors/transport/types.js';
 import { NotificationCenter, type Notification } from '../../src/api/notification-center.js';
 import { SipURI, parseSipURI } from '../../src/index.js';
+import { TransportManager, type ConnectionEvent, type TransportError } from '../../actors/transport/index.js';
+import { request } from '../transport/helpers.js';
 
 requireKamailio();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -182,6 +185,26 @@ test('a registration over TCP whose connection the far side closes registers aga
     for (const sock of sockets) sock.destroy();
     await s.ua.close();
     await s.k.stop();
+  }
+});
+
+test('a TCP flow to kamailio stays up on CRLF keep-alives: kamailio answers each CRLFCRLF ping with a pong (RFC 5626 §3.5.1)', async () => {
+  const k = await startKamailio();
+  // No pong within 150 ms would fail the flow with EKEEPALIVE (test/transport/tcp.test.ts).
+  const m = new TransportManager({ keepAliveInterval: 40, keepAliveTimeout: 150, idleTimeout: 0 });
+  const closes: ConnectionEvent[] = [];
+  const errors: TransportError[] = [];
+  m.onConnection((e) => e.type === 'close' && closes.push(e));
+  m.onError((e) => errors.push(e));
+  try {
+    await m.send({ protocol: 'TCP', address: '127.0.0.1', port: k.ports.tcp }, request({ via: 'SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bK-kamka' }));
+    await sleep(800); // about twenty pings
+    assert.equal(errors.map((e) => e.code), [], 'no EKEEPALIVE');
+    assert.is(closes.length, 0, 'the flow is alive');
+    assert.is(m.connections.length, 1);
+  } finally {
+    await m.close();
+    await k.stop();
   }
 });
 
