@@ -1,4 +1,4 @@
-/** `sipstate parse` as a user runs it: the real binary, files and standard input, exit status. */
+/** `sipstate parse` as a user runs it: the real binary, files and standard input, exit status; the RFC 4475 corpus and what sipp sends. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -6,6 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSocket } from 'node:dgram';
+import { requireSipp, runSipp, sippPort } from '../peers/sipp.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin/sipstate.js');
@@ -73,6 +75,34 @@ test('an unreadable file is an error, not a crash', () => {
   const r = run(['/nonexistent/file.sip']);
   assert.is(r.status, 1);
   assert.match(r.stderr, /cannot read/);
+});
+
+test('what sipp sends (its built-in uac INVITE with SDP, captured off a UDP socket) parses, as received', async () => {
+  requireSipp();
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const first = new Promise<Buffer>((resolve) => sock.once('message', (m) => resolve(m)));
+  const sipp = runSipp({ scenario: 'uac', port: sippPort(), target: `127.0.0.1:${sock.address().port}`, calls: 1, timeoutMs: 5000 });
+  try {
+    const datagram = await first;
+    const dir = mkdtempSync(join(tmpdir(), 'sipstate-parse-'));
+    const file = join(dir, 'sipp-invite.sip');
+    writeFileSync(file, datagram);
+    const r = run([file]);
+    assert.is(r.status, 0, r.stderr + JSON.stringify(r.lines));
+    const l = r.lines[0];
+    assert.is(l.ok, true);
+    assert.is(l.method, 'INVITE');
+    const text = datagram.toString('latin1');
+    assert.is(l.requestUri, text.slice(7, text.indexOf(' SIP/2.0')), 'the Request-URI as received');
+    assert.is(l.callId, /^Call-ID: *(.+)\r$/m.exec(text)![1]);
+    assert.equal(l.cseq, { seq: 1, method: 'INVITE' });
+    assert.is(l.bodyLength, Number(/^Content-Length: *(\d+)/m.exec(text)![1]));
+    assert.ok((l.bodyLength as number) > 0, 'with its SDP');
+  } finally {
+    sipp.kill();
+    sock.close();
+  }
 });
 
 test.run();
